@@ -1,0 +1,45 @@
+# Two commands for a fresh machine: `make serve` and `make test`. Both create the environment.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: serve test test-fast lint image bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## serve: set up, build the sandbox image when Podman is here, and serve on 127.0.0.1:3000
+serve: $(STAMP)
+	@if command -v podman >/dev/null && command -v mmdebstrap >/dev/null; then \
+		$(BIN)/ohlocal image build; fi
+	$(BIN)/ohlocal serve
+
+## test: set up and run every test (Podman tests skip without Podman, except under CI=true)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## test-fast: the tests that need no Podman
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not podman"
+
+lint: $(STAMP)
+	$(BIN)/ruff check ohlocal tests bench
+	$(BIN)/ruff format --check ohlocal tests bench
+	$(BIN)/mypy
+
+image: $(STAMP)
+	$(BIN)/ohlocal image build
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## docs: regenerate docs/cli.md from --help
+docs: $(STAMP)
+	$(BIN)/python docs/gen_cli.py > docs/cli.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

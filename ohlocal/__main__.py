@@ -1,0 +1,5 @@
+"""Allows `python -m ohlocal`."""
+
+from ohlocal.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""create_app(settings): the Litestar application, its lifespan and the task group it owns."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from litestar import Litestar, Request, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from ohlocal import __version__
+from ohlocal.agent_server.health_routes import AgentHealthController
+from ohlocal.app_server.dependencies import DEPENDENCIES
+from ohlocal.app_server.health_routes import HealthController
+from ohlocal.app_server.sandbox_routes import SandboxController
+from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
+from ohlocal.auth import SessionKeyMiddleware
+from ohlocal.containers.select import open_backend
+from ohlocal.http_errors import EXCEPTION_HANDLERS
+from ohlocal.services.registry import Services
+from ohlocal.services.sandbox_service import SandboxService
+from ohlocal.services.sandbox_spec_service import SandboxSpecService
+from ohlocal.settings import Settings
+from ohlocal.store.db import Database
+from ohlocal.store.sandbox_store import SandboxStore
+
+logger = logging.getLogger(__name__)
+
+
+@get("/openapi.json", include_in_schema=False)
+async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, object]:
+    """The OpenAPI document of both roles."""
+    return request.app.openapi_schema.to_schema()
+
+
+def create_app(settings: Settings, bound_port: Callable[[], int | None] = lambda: None) -> Litestar:
+    """Build the application. `bound_port` tells the port really bound when --port was 0."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = await Database.open(settings.db_path)
+        backend = await open_backend(settings)
+        try:
+            async with anyio.create_task_group() as tg:
+                app.state.services = _build_services(
+                    settings, db, backend, tg.start_soon, bound_port
+                )
+                sandboxes: SandboxService = app.state.services.sandboxes
+                await sandboxes.adopt()
+                tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
+                logger.info("ohlocal ready backend=%s", backend.info.name)
+                yield
+                tg.cancel_scope.cancel()
+        finally:
+            await backend.close()
+            await db.close()
+
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            SandboxSpecController,
+            SandboxController,
+            AgentHealthController,
+            openapi_json,
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[SessionKeyMiddleware()],
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="ohlocal",
+            version=__version__,
+            description="The OpenHands V1 App Server and Agent Server, served locally.",
+            path="/docs",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        # NOTE: logging is configured by the CLI only; Litestar must not install its own.
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _build_services(
+    settings: Settings,
+    db: Database,
+    backend: object,
+    spawn: Callable[..., object],
+    bound_port: Callable[[], int | None],
+) -> Services:
+    specs = SandboxSpecService(settings.all_specs())
+    sandboxes = SandboxService(
+        SandboxStore(db),
+        specs,
+        backend,  # type: ignore[arg-type]
+        settings.home,
+        base_url=lambda: settings.base_url(bound_port()),
+        spawn=spawn,
+    )
+    return Services(
+        settings=settings,
+        db=db,
+        backend=backend,  # type: ignore[arg-type]
+        sandbox_specs=specs,
+        sandboxes=sandboxes,
+        started_at=time.monotonic(),
+    )

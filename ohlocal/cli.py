@@ -1,0 +1,236 @@
+"""The `ohlocal` command: serve, doctor, image build."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+from pathlib import Path
+
+import anyio
+import click
+import uvicorn
+
+from ohlocal import __version__
+from ohlocal.app import create_app
+from ohlocal.doctor import run_checks
+from ohlocal.errors import ConfigError
+from ohlocal.image import build_image
+from ohlocal.settings import DEFAULT_IMAGE, build_settings
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="ohlocal")
+def main() -> None:
+    """ohlocal: the OpenHands V1 App Server and Agent Server as one local program."""
+
+
+@main.command()
+@click.option(
+    "-H",
+    "--host",
+    envvar="OHLOCAL_HOST",
+    show_envvar=True,
+    default=None,
+    help="Interface to listen on  [default: 127.0.0.1].",
+)
+@click.option(
+    "-p",
+    "--port",
+    envvar="OHLOCAL_PORT",
+    show_envvar=True,
+    type=int,
+    default=None,
+    help="TCP port to listen on; 0 picks a free one  [default: 3000].",
+)
+@click.option(
+    "--home",
+    envvar="OHLOCAL_HOME",
+    show_envvar=True,
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory for the database and workspaces  [default: $XDG_DATA_HOME/ohlocal].",
+)
+@click.option(
+    "--config",
+    "config_file",
+    envvar="OHLOCAL_CONFIG",
+    show_envvar=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML config file  [default: HOME/config.toml when it exists].",
+)
+@click.option(
+    "--sandbox-backend",
+    envvar="OHLOCAL_SANDBOX_BACKEND",
+    show_envvar=True,
+    type=click.Choice(["podman", "process", "auto"]),
+    default=None,
+    help="How sandboxes run; auto picks Podman when usable  [default: auto].",
+)
+@click.option(
+    "--podman-url",
+    envvar="OHLOCAL_PODMAN_URL",
+    show_envvar=True,
+    default=None,
+    help="Use this Podman API service (unix:// or http://) instead of starting one.",
+)
+@click.option(
+    "--public-url",
+    envvar="OHLOCAL_PUBLIC_URL",
+    show_envvar=True,
+    default=None,
+    help="Base URL clients use to reach this server, for exposed_urls  [default: http://HOST:PORT].",
+)
+@click.option(
+    "--image",
+    envvar="OHLOCAL_IMAGE",
+    show_envvar=True,
+    default=None,
+    help=f"Image of the default sandbox spec  [default: {DEFAULT_IMAGE}].",
+)
+@click.option(
+    "--log-level",
+    envvar="OHLOCAL_LOG_LEVEL",
+    show_envvar=True,
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="Least severe log level printed.",
+)
+def serve(
+    host: str | None,
+    port: int | None,
+    home: Path | None,
+    config_file: Path | None,
+    sandbox_backend: str | None,
+    podman_url: str | None,
+    public_url: str | None,
+    image: str | None,
+    log_level: str,
+) -> None:
+    """Serve the App Server API and every sandbox's Agent Server API on one port."""
+    _configure_logging(log_level)
+    try:
+        settings = build_settings(
+            home=home,
+            config_file=config_file,
+            host=host,
+            port=port,
+            sandbox_backend=sandbox_backend,
+            podman_url=podman_url,
+            public_url=public_url,
+            image=image,
+        )
+    except ConfigError as exc:
+        raise click.UsageError(exc.message) from exc
+    if settings.host not in LOOPBACK and not settings.session_api_key:
+        raise click.UsageError(
+            f"refusing to serve on {settings.host} without a key: set OHLOCAL_SESSION_API_KEY, "
+            "or listen on 127.0.0.1"
+        )
+    sock = _bind(settings.host, settings.port)
+    bound = sock.getsockname()[1]
+    app = create_app(settings, bound_port=lambda: bound)
+    click.echo(f"ohlocal serving on {settings.base_url(bound)} (home {settings.home})", err=True)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    anyio.run(server.serve, [sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+@main.command()
+@click.option(
+    "--home",
+    envvar="OHLOCAL_HOME",
+    show_envvar=True,
+    type=click.Path(path_type=Path),
+    default=None,
+    help="ohlocal home to check  [default: $XDG_DATA_HOME/ohlocal].",
+)
+@click.option(
+    "--image",
+    envvar="OHLOCAL_IMAGE",
+    show_envvar=True,
+    default=DEFAULT_IMAGE,
+    show_default=True,
+    help="Sandbox image to look for.",
+)
+def doctor(home: Path | None, image: str) -> None:
+    """Check Podman, its runtime, socket and the sandbox image; print each problem with its fix."""
+    settings = build_settings(home=home, image=image)
+    problems = 0
+    for check in run_checks(settings):
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"[{mark}] {check.name}: {check.detail}")
+        if not check.ok:
+            problems += 1
+            click.echo(f"       fix: {check.fix}")
+    if problems:
+        raise click.ClickException(f"{problems} problem(s) found; process sandboxes will be used")
+
+
+@main.group()
+def image() -> None:
+    """Manage the sandbox image."""
+
+
+@image.command("build")
+@click.option("--tag", default=DEFAULT_IMAGE, show_default=True, help="Image name to create.")
+@click.option(
+    "--mirror",
+    envvar="OHLOCAL_DEBIAN_MIRROR",
+    show_envvar=True,
+    default=None,
+    help="Debian mirror URL  [default: the host's apt source].",
+)
+@click.option("--force", is_flag=True, help="Rebuild even when the image exists.")
+@click.option(
+    "--base",
+    default=None,
+    help="Build with 'podman build' on this existing Debian image instead of mmdebstrap.",
+)
+@click.option(
+    "--home",
+    envvar="OHLOCAL_HOME",
+    show_envvar=True,
+    type=click.Path(path_type=Path),
+    default=None,
+    help="ohlocal home (for its containers.conf)  [default: $XDG_DATA_HOME/ohlocal].",
+)
+def image_build(
+    tag: str, mirror: str | None, force: bool, base: str | None, home: Path | None
+) -> None:
+    """Build the default sandbox image from Debian packages, with no container registry."""
+    settings = build_settings(home=home)
+    try:
+        build_image(settings.home, tag, mirror, force, progress=_echo_err, base=base)
+    except ConfigError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def _echo_err(line: str) -> None:
+    click.echo(line, err=True)

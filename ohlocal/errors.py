@@ -1,0 +1,69 @@
+"""Domain errors. They carry the subject and its ids, never an HTTP status: http_errors.py is the
+one place that maps them to responses."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base of every error ohlocal raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(AppError):
+    """A setting or the config file is wrong; the message says which and how."""
+
+
+class NotFound(AppError):
+    """The named thing does not exist."""
+
+
+class SandboxNotFound(NotFound):
+    def __init__(self, sandbox_id: str) -> None:
+        super().__init__(f"sandbox '{sandbox_id}' not found")
+        self.sandbox_id = sandbox_id
+
+
+class SandboxSpecNotFound(NotFound):
+    def __init__(self, spec_id: str) -> None:
+        super().__init__(f"sandbox spec '{spec_id}' not found")
+        self.spec_id = spec_id
+
+
+class InvalidInput(AppError):
+    """Input that passed decoding but breaks a rule; rendered as a 422 detail list."""
+
+    def __init__(self, loc: tuple[str | int, ...], msg: str, type_: str, input_: object) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.type = type_
+        self.input = input_
+
+
+class BadRequest(AppError):
+    """A request the reference answers with 400 and a plain detail."""
+
+
+class Conflict(AppError):
+    """The resource is in a state that does not allow the operation."""
+
+
+class SandboxNotRunning(Conflict):
+    def __init__(self, sandbox_id: str, status: str) -> None:
+        super().__init__(f"sandbox '{sandbox_id}' is {status}, not RUNNING")
+        self.sandbox_id = sandbox_id
+        self.status = status
+
+
+class Unauthorized(AppError):
+    """A missing or wrong session API key."""
+
+
+class BackendError(AppError):
+    """The container backend failed; the message says what it was asked and what it answered."""
+
+
+class BackendUnavailable(BackendError):
+    """No usable container backend (Podman missing, its service down, the image absent)."""

@@ -1,0 +1,1 @@
+"""Code that runs inside a sandbox (stdlib only, Python 3.9+)."""

@@ -1,0 +1,1 @@
+"""Domain logic, one service per resource. Services never import Litestar."""

@@ -1,0 +1,25 @@
+"""The services one running server holds, built by the app lifespan."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ohlocal.containers.base import Backend
+    from ohlocal.services.sandbox_service import SandboxService
+    from ohlocal.services.sandbox_spec_service import SandboxSpecService
+    from ohlocal.settings import Settings
+    from ohlocal.store.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    backend: Backend
+    sandbox_specs: SandboxSpecService
+    sandboxes: SandboxService
+    started_at: float = field(default_factory=time.monotonic)
+    last_request_at: float = field(default_factory=time.monotonic)

@@ -1,0 +1,98 @@
+"""Shared fixtures: settings on a temporary home, the app, its test client, and a Podman
+service for the tests marked `podman`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from ohlocal.app import create_app
+from ohlocal.containers.base import home_tag
+from ohlocal.containers.podman_backend import LABEL_HOME
+from ohlocal.containers.podman_service import PodmanService, podman_env
+from ohlocal.settings import DEFAULT_IMAGE, Settings, build_settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    # Short paths under /tmp keep sandbox sockets well inside the unix socket length limit.
+    path = Path(tempfile.mkdtemp(prefix="ohl-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return build_settings(home=home, environ={}, sandbox_backend="process", reconcile_interval=0.2)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _podman_problem() -> str | None:
+    if shutil.which("podman") is None:
+        return "podman is not installed"
+    probe = subprocess.run(
+        ["podman", "image", "exists", DEFAULT_IMAGE], capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        return f"sandbox image {DEFAULT_IMAGE} is missing (run 'make image')"
+    return None
+
+
+@pytest.fixture(scope="session")
+def podman_service() -> Iterator[PodmanService]:
+    """One Podman API service for the whole run, on its own socket."""
+    problem = _podman_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"Podman tests must run under CI: {problem}")
+        pytest.skip(problem)
+    state = Path(tempfile.mkdtemp(prefix="ohl-podman-"))
+    service = PodmanService(state, state / "podman.sock")
+    service.start()
+    yield service
+    service.stop()
+    shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture
+def podman_settings(home: Path, podman_service: PodmanService) -> Iterator[Settings]:
+    """Settings for a server on real Podman; its containers are removed afterwards."""
+    yield build_settings(
+        home=home,
+        environ={},
+        sandbox_backend="podman",
+        podman_url=podman_service.url,
+        reconcile_interval=0.2,
+    )
+    subprocess.run(
+        ["podman", "rm", "-f", "-t", "0", "--filter", f"label={LABEL_HOME}={home_tag(home)}"],
+        env=podman_env(podman_service.conf),
+        capture_output=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def podman_client(podman_settings: Settings) -> Iterator[TestClient[Litestar]]:
+    with TestClient(create_app(podman_settings)) as test_client:
+        yield test_client
