@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 from litestar import Controller, MediaType, get
+from litestar.di import NamedDependency
 
 from ohlocal import AGENT_SERVER_VERSION, APP_SERVER_VERSION, __version__
+from ohlocal.models.base import OK_JSON
 from ohlocal.models.server_info import ServerInfo
 from ohlocal.services.registry import Services
 
@@ -17,9 +19,9 @@ class HealthController(Controller):
     # NOTE: the reference answers /health and /ready with the JSON string "OK" and /alive with
     # {"status": "ok"} (app-server transcript).
     @get("/health", media_type=MediaType.JSON)
-    async def health(self) -> str:
+    async def health(self) -> bytes:
         """Liveness of the server process."""
-        return "OK"
+        return OK_JSON
 
     @get("/alive")
     async def alive(self) -> dict[str, str]:
@@ -27,12 +29,12 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", media_type=MediaType.JSON)
-    async def ready(self) -> str:
+    async def ready(self) -> bytes:
         """Readiness: the store is open and the sandbox backend is connected."""
-        return "OK"
+        return OK_JSON
 
     @get("/server_info")
-    async def server_info(self, services: Services) -> ServerInfo:
+    async def server_info(self, services: NamedDependency[Services]) -> ServerInfo:
         """Version, sandbox backend (isolation, rootless, pause mode) and uptime."""
         now = time.monotonic()
         return ServerInfo(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
+from ohlocal.app_server.params import PAGE_ID_HELP
 from ohlocal.models.sandbox_spec import SandboxSpecInfo, SandboxSpecInfoPage
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 
@@ -18,11 +20,9 @@ class SandboxSpecController(Controller):
     @get("/search")
     async def search_sandbox_specs(
         self,
-        sandbox_spec_service: SandboxSpecService,
-        page_id: Annotated[
-            str | None, Parameter(description="next_page_id of the previous page")
-        ] = None,
-        limit: Annotated[int, Parameter(gt=0, le=100)] = 100,
+        sandbox_spec_service: NamedDependency[SandboxSpecService],
+        page_id: Annotated[str | None, QueryParameter(description=PAGE_ID_HELP)] = None,
+        limit: Annotated[int, QueryParameter(gt=0, le=100)] = 100,
     ) -> SandboxSpecInfoPage:
         """List sandbox specs, one page at a time."""
         return sandbox_spec_service.search_sandbox_specs(page_id, limit)
@@ -30,8 +30,8 @@ class SandboxSpecController(Controller):
     @get("/")
     async def batch_get_sandbox_specs(
         self,
-        sandbox_spec_service: SandboxSpecService,
-        ids: Annotated[list[str], Parameter(query="id")],
+        sandbox_spec_service: NamedDependency[SandboxSpecService],
+        ids: Annotated[list[str], QueryParameter(name="id")],
     ) -> list[SandboxSpecInfo | None]:
         """Get sandbox specs by id; null where an id is unknown."""
         return sandbox_spec_service.batch_get_sandbox_specs(ids)

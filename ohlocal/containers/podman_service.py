@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SERVICE_READY_TIMEOUT = 10.0
+STOP_TIMEOUT = 2.0
 NPROC_CEILING = 32768  # podman 4.3 clamps its own RLIMIT_NPROC to this (PODMAN.md)
 
 # CONTAINERS_CONF replaces Debian's file, so its two settings are repeated here.
@@ -94,6 +95,7 @@ class PodmanService:
         self.pid_file = state_dir / "service.pid"
         self.conf = write_containers_conf(state_dir)
         self.pid: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -108,14 +110,16 @@ class PodmanService:
             return self.url
         self.socket_path.parent.mkdir(parents=True, exist_ok=True)
         self.socket_path.unlink(missing_ok=True)
-        proc = subprocess.Popen(
-            [podman, "system", "service", "--time=0", self.url],
-            env=podman_env(self.conf),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.state_dir / "service.log").open("ab"),
-            start_new_session=True,
-        )
+        with (self.state_dir / "service.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [podman, "system", "service", "--time=0", self.url],
+                env=podman_env(self.conf),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+        self._proc = proc
         self.pid = proc.pid
         self.pid_file.write_text(str(proc.pid))
         deadline = time.monotonic() + SERVICE_READY_TIMEOUT
@@ -153,6 +157,14 @@ class PodmanService:
         """Stop the service by pid. Containers keep running under conmon."""
         if self.pid is None:
             return
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
         try:
             os.kill(self.pid, signal.SIGTERM)
             for _ in range(200):

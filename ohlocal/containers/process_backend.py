@@ -69,6 +69,8 @@ class ProcessBackend:
     async def start(self, spec: SandboxSpecConfig, layout: SandboxLayout) -> StartedSandbox:
         layout.workspace.mkdir(parents=True, exist_ok=True)
         layout.run_dir.mkdir(parents=True, exist_ok=True)
+        pid_file = layout.run_dir / PID_FILE
+        pid_file.unlink(missing_ok=True)
         argv = [
             sys.executable,
             str(shim_source_dir() / "shim.py"),
@@ -76,22 +78,23 @@ class ProcessBackend:
             str(layout.socket_path),
             "--workdir",
             str(layout.workspace),
+            "--daemon-pid-file",
+            str(pid_file),
         ]
         if spec.command:
             argv += ["--service-command", " ".join(spec.command)]
         env = {**os.environ, **spec.initial_env, "HOME": str(layout.workspace)}
-        proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once, the child runs on its own
-            argv,
-            cwd=layout.workspace,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        # The helper detaches (double fork), so it is nobody's child here: it outlives the
+        # server like a container does, and leaves no zombie behind.
+        launcher = await anyio.run_process(
+            argv, cwd=layout.workspace, env=env, check=False, stdin=subprocess.DEVNULL
         )
-        (layout.run_dir / PID_FILE).write_text(str(proc.pid))
-        await _wait_ready(ShimClient(layout.socket_path), proc)
-        return StartedSandbox(handle=str(proc.pid), worker_ports=[])
+        if launcher.returncode != 0 or not pid_file.exists():
+            detail = launcher.stderr.decode(errors="replace").strip()[-500:]
+            raise BackendError(f"sandbox helper failed to start: {detail}")
+        pid = int(pid_file.read_text())
+        await _wait_ready(ShimClient(layout.socket_path), pid)
+        return StartedSandbox(handle=str(pid), worker_ports=[])
 
     async def state(self, handle: str) -> RuntimeState:
         pid = int(handle)
@@ -121,7 +124,6 @@ class ProcessBackend:
             while _alive(pid):
                 await anyio.sleep(0.02)
         _signal_session(pid, signal.SIGKILL)
-        _reap(pid)
 
     async def close(self) -> None:
         """Process sandboxes outlive the server, like containers do; nothing to stop."""
@@ -137,20 +139,13 @@ def _signal_session(pid: int, signum: int) -> None:
         raise BackendError(f"cannot signal process sandbox pid={pid}: {exc}") from exc
 
 
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-
-
-async def _wait_ready(client: ShimClient, proc: subprocess.Popen[bytes]) -> None:
+async def _wait_ready(client: ShimClient, pid: int) -> None:
     with anyio.move_on_after(READY_TIMEOUT):
-        while proc.poll() is None:
+        while _alive(pid):
             try:
                 await client.ping()
                 return
             except BackendError:
                 await anyio.sleep(0.01)
-        raise BackendError(f"sandbox helper exited with code {proc.returncode} at start")
+        raise BackendError("sandbox helper exited while starting")
     raise BackendError(f"sandbox helper did not answer within {READY_TIMEOUT} s")

@@ -151,12 +151,35 @@ async def _serve(socket_path: str, service_command: str | None, workdir: str | N
         _signal_group(service, signal.SIGTERM)
 
 
+def _daemonize(pid_file: str) -> None:
+    """Fork away from the caller into a session of our own. The parent writes the child's pid
+    before it exits, so the pid file exists once the caller sees the exit."""
+    pid = os.fork()
+    if pid > 0:
+        tmp = pid_file + ".tmp"
+        with open(tmp, "w") as handle:
+            handle.write(str(pid))
+        os.replace(tmp, pid_file)
+        os._exit(0)
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="ohlocal in-sandbox helper")
     parser.add_argument("--socket", required=True)
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--service-command", default=None)
+    parser.add_argument(
+        "--daemon-pid-file",
+        default=None,
+        help="detach from the caller and write the helper's pid here",
+    )
     args = parser.parse_args()
+    if args.daemon_pid_file:
+        _daemonize(args.daemon_pid_file)
     if args.workdir:
         os.makedirs(args.workdir, exist_ok=True)
         os.chdir(args.workdir)

@@ -1,17 +1,17 @@
 """The services one running server holds, built by the app lifespan."""
 
+# NOTE: imports stay at run time: Litestar resolves these annotations when it injects Services.
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ohlocal.containers.base import Backend
-    from ohlocal.services.sandbox_service import SandboxService
-    from ohlocal.services.sandbox_spec_service import SandboxSpecService
-    from ohlocal.settings import Settings
-    from ohlocal.store.db import Database
+from ohlocal.containers.base import Backend
+from ohlocal.services.sandbox_service import SandboxService
+from ohlocal.services.sandbox_spec_service import SandboxSpecService
+from ohlocal.settings import Settings
+from ohlocal.store.db import Database
 
 
 @dataclass
