@@ -23,7 +23,14 @@ def render() -> str:
     parts = ["# ohlocal command reference", "", "Generated from `--help` by `make docs`.", ""]
     for path in _commands(main, []):
         result = runner.invoke(main, [*path, "--help"], prog_name="ohlocal", terminal_width=100)
-        parts += [f"## ohlocal {' '.join(path)}".rstrip(), "", "```", result.output.rstrip(), "```", ""]
+        parts += [
+            f"## ohlocal {' '.join(path)}".rstrip(),
+            "",
+            "```",
+            result.output.rstrip(),
+            "```",
+            "",
+        ]
     return "\n".join(parts)
 
 

@@ -80,8 +80,9 @@ def ping(url: str, timeout: float = 1.0) -> bool:
             transport = httpx.HTTPTransport(uds=url.removeprefix("unix://"))
             with httpx.Client(transport=transport, timeout=timeout) as client:
                 return client.get("http://d/_ping").status_code == 200
+        base = "http://" + url.removeprefix("tcp://") if url.startswith("tcp://") else url
         with httpx.Client(timeout=timeout) as client:
-            return client.get(url.rstrip("/") + "/_ping").status_code == 200
+            return client.get(base.rstrip("/") + "/_ping").status_code == 200
     except httpx.HTTPError:
         return False
 
