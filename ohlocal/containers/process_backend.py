@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 READY_TIMEOUT = 10.0
 PID_FILE = "shim.pid"
+# Helpers this process started, by pid: kept so that remove() can reap them, and so that a
+# running child's Popen is never garbage-collected (which warns "still running").
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def _alive(pid: int) -> bool:
@@ -89,6 +92,7 @@ class ProcessBackend:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        _CHILDREN[proc.pid] = proc
         (layout.run_dir / PID_FILE).write_text(str(proc.pid))
         await _wait_ready(ShimClient(layout.socket_path), proc)
         return StartedSandbox(handle=str(proc.pid), worker_ports=[])
@@ -138,6 +142,10 @@ def _signal_session(pid: int, signum: int) -> None:
 
 
 def _reap(pid: int) -> None:
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        child.poll()
+        return
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
