@@ -94,6 +94,7 @@ class PodmanService:
         self.pid_file = state_dir / "service.pid"
         self.conf = write_containers_conf(state_dir)
         self.pid: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -108,14 +109,17 @@ class PodmanService:
             return self.url
         self.socket_path.parent.mkdir(parents=True, exist_ok=True)
         self.socket_path.unlink(missing_ok=True)
-        proc = subprocess.Popen(
-            [podman, "system", "service", "--time=0", self.url],
-            env=podman_env(self.conf),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.state_dir / "service.log").open("ab"),
-            start_new_session=True,
-        )
+        with (self.state_dir / "service.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [podman, "system", "service", "--time=0", self.url],
+                env=podman_env(self.conf),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+        # Kept so that a running child's Popen is not garbage-collected (it warns).
+        self._proc = proc
         self.pid = proc.pid
         self.pid_file.write_text(str(proc.pid))
         deadline = time.monotonic() + SERVICE_READY_TIMEOUT
@@ -164,6 +168,12 @@ class PodmanService:
                 os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                logger.warning("podman service did not exit pid=%s", self.pid)
+            self._proc = None
         _reaped(self.pid)
         self.pid_file.unlink(missing_ok=True)
         logger.info("podman service stopped pid=%s", self.pid)
