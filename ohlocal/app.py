@@ -14,7 +14,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from ohlocal import __version__
+from ohlocal.agent_server.bash_routes import BashController
+from ohlocal.agent_server.bash_socket_routes import bash_events_socket
+from ohlocal.agent_server.file_routes import FileController
+from ohlocal.agent_server.git_routes import GitController
 from ohlocal.agent_server.health_routes import AgentHealthController
+from ohlocal.agent_server.tools_routes import ToolsController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
 from ohlocal.app_server.sandbox_routes import SandboxController
@@ -22,10 +27,15 @@ from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
+from ohlocal.services.archive_service import ArchiveService
+from ohlocal.services.bash_service import BashService
+from ohlocal.services.file_service import FileService
+from ohlocal.services.git_service import GitService
 from ohlocal.services.registry import Services
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.settings import Settings
+from ohlocal.store.bash_event_store import BashEventStore
 from ohlocal.store.db import Database
 from ohlocal.store.sandbox_store import SandboxStore
 
@@ -66,6 +76,11 @@ def create_app(settings: Settings, bound_port: Callable[[], int | None] = lambda
             SandboxSpecController,
             SandboxController,
             AgentHealthController,
+            BashController,
+            bash_events_socket,
+            FileController,
+            GitController,
+            ToolsController,
             openapi_json,
         ],
         dependencies=DEPENDENCIES,
@@ -101,11 +116,16 @@ def _build_services(
         base_url=lambda: settings.base_url(bound_port()),
         spawn=spawn,
     )
+    git = GitService(sandboxes)
     return Services(
         settings=settings,
         db=db,
         backend=backend,  # type: ignore[arg-type]
         sandbox_specs=specs,
         sandboxes=sandboxes,
+        bash=BashService(BashEventStore(db), sandboxes, spawn),
+        files=FileService(sandboxes),
+        git=git,
+        archives=ArchiveService(sandboxes, git, settings.home / "tmp"),
         started_at=time.monotonic(),
     )

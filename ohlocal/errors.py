@@ -67,3 +67,39 @@ class BackendError(AppError):
 
 class BackendUnavailable(BackendError):
     """No usable container backend (Podman missing, its service down, the image absent)."""
+
+
+# NOTE: the reference answers an unknown bash event or command with the bare detail
+# "Not Found"; the id stays on the error for logs.
+class BashEventNotFound(NotFound):
+    def __init__(self, event_id: str) -> None:
+        super().__init__("Not Found")
+        self.event_id = event_id
+
+
+class BashCommandNotFound(NotFound):
+    def __init__(self, command_id: str) -> None:
+        super().__init__("Not Found")
+        self.command_id = command_id
+
+
+class WorkspaceFileNotFound(NotFound):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"File not found: {path}")
+        self.path = path
+
+
+class PathNotAllowed(AppError):
+    """A sandbox path that is relative, holds `..`, or leads out of the allowed roots."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{reason}: {path}")
+        self.path = path
+
+
+class PathEscapes(PathNotAllowed):
+    """A path whose symlinks lead out of the sandbox's workspace."""
+
+
+class FeatureDisabled(AppError):
+    """A feature the reference can turn off, and that ohlocal does not bundle."""

@@ -19,8 +19,11 @@ from ohlocal.errors import (
     BadRequest,
     ConfigError,
     Conflict,
+    FeatureDisabled,
     InvalidInput,
     NotFound,
+    PathEscapes,
+    PathNotAllowed,
     SandboxNotRunning,
     Unauthorized,
 )
@@ -31,11 +34,14 @@ logger = logging.getLogger(__name__)
 STATUS_BY_ERROR: list[tuple[type[AppError], int]] = [
     (InvalidInput, 422),
     (BadRequest, 400),
+    (PathEscapes, 403),
+    (PathNotAllowed, 400),
     (Unauthorized, 401),
     (NotFound, 404),
     (SandboxNotRunning, 503),
     (Conflict, 409),
     (BackendUnavailable, 503),
+    (FeatureDisabled, 503),
     (BackendError, 502),
     (ConfigError, 500),
 ]

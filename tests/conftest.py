@@ -7,11 +7,10 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 
 from ohlocal.app import create_app
@@ -19,6 +18,11 @@ from ohlocal.containers.base import home_tag
 from ohlocal.containers.podman_backend import LABEL_HOME
 from ohlocal.containers.podman_service import PodmanService, podman_env
 from ohlocal.settings import DEFAULT_IMAGE, Settings, build_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from litestar import Litestar
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -96,3 +100,57 @@ def podman_settings(home: Path, podman_service: PodmanService) -> Iterator[Setti
 def podman_client(podman_settings: Settings) -> Iterator[TestClient[Litestar]]:
     with TestClient(create_app(podman_settings)) as test_client:
         yield test_client
+
+
+class AgentSandbox:
+    """A started sandbox seen from a client: its agent URL prefix, key headers and paths."""
+
+    def __init__(self, client: TestClient[Litestar], info: dict[str, object]) -> None:
+        self.client = client
+        self.id = str(info["id"])
+        self.prefix = f"/agent/{self.id}"
+        self.headers = {"X-Session-API-Key": str(info["session_api_key"])}
+        services = client.app.state.services
+        self.runtime = _sync_runtime(client, services, self.id)
+        self.workdir = self.runtime.working_dir
+        self.workspace = self.runtime.layout.workspace
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(self.prefix + path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.client.post(self.prefix + path, headers=self.headers, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.client.delete(self.prefix + path, headers=self.headers, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs):
+        return self.client.request(method, self.prefix + path, headers=self.headers, **kwargs)
+
+
+def _sync_runtime(client, services, sandbox_id):
+    async def fetch():
+        return await services.sandboxes.workspace_runtime(sandbox_id)
+
+    assert client.blocking_portal is not None
+    return client.blocking_portal.call(fetch)
+
+
+def start_agent_sandbox(client: TestClient[Litestar]) -> AgentSandbox:
+    response = client.post("/api/v1/sandboxes")
+    assert response.status_code == 200, response.text
+    info = response.json()
+    assert info["status"] == "RUNNING", info
+    return AgentSandbox(client, info)
+
+
+@pytest.fixture
+def sandbox(client: TestClient[Litestar]) -> AgentSandbox:
+    """A RUNNING process sandbox."""
+    return start_agent_sandbox(client)
+
+
+@pytest.fixture
+def podman_sandbox(podman_client: TestClient[Litestar]) -> AgentSandbox:
+    """A RUNNING Podman sandbox."""
+    return start_agent_sandbox(podman_client)

@@ -10,20 +10,28 @@ Requests:
       -> {"t": "started", "pid": N}, then {"t": "out", "stream": "stdout"|"stderr", "data": "..."}
          chunks as they arrive, then {"t": "exit", "code": N, "timed_out": bool}.
       While it runs the client may send {"signal": N}; closing the connection kills the command.
+  {"op": "read_file", "path": "/abs"}
+      -> {"t": "file", "size": N}, then {"t": "data", "b64": "..."} chunks, then {"t": "eof"};
+         or {"t": "missing", "reason": "..."} when there is no regular file to read.
+  {"op": "write_file", "path": "/abs"}, then {"b64": "..."} lines and {"end": true}
+      -> {"t": "written", "size": N}; parent directories are created.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import codecs
 import json
 import os
 import signal
+import stat
 import sys
 from typing import Any
 
 CHUNK = 65536
+FILE_CHUNK = 256 * 1024
 KILL_GRACE = 2.0
 
 
@@ -109,6 +117,47 @@ async def _exec(
     await _send(writer, {"t": "exit", "code": -1 if timed_out else code, "timed_out": timed_out})
 
 
+async def _read_file(request: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+    path = request["path"]
+    try:
+        handle = open(path, "rb")  # noqa: ASYNC230 - local disk, short blocking reads
+    except OSError as exc:
+        await _send(writer, {"t": "missing", "reason": exc.strerror or str(exc)})
+        return
+    with handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            await _send(writer, {"t": "missing", "reason": "Not a regular file"})
+            return
+        await _send(writer, {"t": "file", "size": info.st_size})
+        while True:
+            data = handle.read(FILE_CHUNK)
+            if not data:
+                break
+            await _send(writer, {"t": "data", "b64": base64.b64encode(data).decode("ascii")})
+    await _send(writer, {"t": "eof"})
+
+
+async def _write_file(
+    request: dict[str, Any], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    path = request["path"]
+    os.makedirs(os.path.dirname(path) or "/", exist_ok=True)
+    size = 0
+    with open(path, "wb") as handle:  # noqa: ASYNC230 - local disk, short blocking writes
+        while True:
+            line = await reader.readline()
+            if not line:
+                raise ConnectionError("upload ended early")
+            message = json.loads(line)
+            if message.get("end"):
+                break
+            data = base64.b64decode(message["b64"])
+            handle.write(data)
+            size += len(data)
+    await _send(writer, {"t": "written", "size": size})
+
+
 async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         line = await reader.readline()
@@ -118,6 +167,10 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             await _send(writer, {"t": "pong", "pid": os.getpid()})
         elif op == "exec":
             await _exec(request, reader, writer)
+        elif op == "read_file":
+            await _read_file(request, writer)
+        elif op == "write_file":
+            await _write_file(request, reader, writer)
         else:
             await _send(writer, {"t": "error", "detail": f"unknown op {op!r}"})
     except (ConnectionError, asyncio.IncompleteReadError):

@@ -8,6 +8,10 @@ import time
 from dataclasses import dataclass, field
 
 from ohlocal.containers.base import Backend
+from ohlocal.services.archive_service import ArchiveService
+from ohlocal.services.bash_service import BashService
+from ohlocal.services.file_service import FileService
+from ohlocal.services.git_service import GitService
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.settings import Settings
@@ -21,5 +25,9 @@ class Services:
     backend: Backend
     sandbox_specs: SandboxSpecService
     sandboxes: SandboxService
+    bash: BashService
+    files: FileService
+    git: GitService
+    archives: ArchiveService
     started_at: float = field(default_factory=time.monotonic)
     last_request_at: float = field(default_factory=time.monotonic)

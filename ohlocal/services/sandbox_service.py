@@ -153,6 +153,14 @@ class SandboxService:
         layout = sandbox_layout(self._home, sandbox_id)
         return SandboxRuntime(record, layout, self._backend.working_dir(spec, layout))
 
+    async def workspace_runtime(self, sandbox_id: str) -> SandboxRuntime:
+        """The runtime handle of a sandbox in any status, for work that needs only its
+        bind-mounted workspace (downloads, archives, git on a paused sandbox)."""
+        record = await self.get_record(sandbox_id)
+        spec = self._specs.get_config(record.sandbox_spec_id)
+        layout = sandbox_layout(self._home, sandbox_id)
+        return SandboxRuntime(record, layout, self._backend.working_dir(spec, layout))
+
     # ----- lifecycle -----
 
     async def start_sandbox(self, sandbox_spec_id: str | None) -> SandboxInfo:

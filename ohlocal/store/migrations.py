@@ -19,4 +19,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX sandbox_created ON sandbox (created_at DESC, id);
     """,
+    # 2: bash events of the agent server's /api/bash routes, one store per sandbox
+    """
+    CREATE TABLE bash_event (
+        sandbox_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        sort_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        command_id TEXT,
+        "order" INTEGER,
+        timestamp TEXT NOT NULL,
+        body BLOB NOT NULL,
+        PRIMARY KEY (sandbox_id, id)
+    );
+    CREATE UNIQUE INDEX bash_event_sort ON bash_event (sandbox_id, sort_key);
+    CREATE INDEX bash_event_command ON bash_event (sandbox_id, command_id, "order");
+    """,
 ]
