@@ -22,14 +22,24 @@ from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
+from ohlocal.services.conversation_service import ConversationService
+from ohlocal.services.event_log import EventLog
+from ohlocal.services.event_service import EventService
 from ohlocal.services.registry import Services
+from ohlocal.services.runner_api import RunnerContext, RunnerFactory, UnavailableRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.settings import Settings
+from ohlocal.store.conversation_store import ConversationStore
 from ohlocal.store.db import Database
+from ohlocal.store.event_store import EventStore
 from ohlocal.store.sandbox_store import SandboxStore
 
 logger = logging.getLogger(__name__)
+
+# The agent loop's runner factory. The agent-loop branch sets this when it merges; until then
+# agent work (create with a runner call, run, pause, ...) answers 503 via UnavailableRunner.
+DEFAULT_RUNNER_FACTORY: RunnerFactory | None = None
 
 
 @get("/openapi.json", include_in_schema=False)
@@ -38,8 +48,13 @@ async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, object]:
     return request.app.openapi_schema.to_schema()
 
 
-def create_app(settings: Settings, bound_port: Callable[[], int | None] = lambda: None) -> Litestar:
-    """Build the application. `bound_port` tells the port really bound when --port was 0."""
+def create_app(
+    settings: Settings,
+    bound_port: Callable[[], int | None] = lambda: None,
+    runner_factory: RunnerFactory | None = None,
+) -> Litestar:
+    """Build the application. `bound_port` tells the port really bound when --port was 0;
+    `runner_factory` overrides DEFAULT_RUNNER_FACTORY (tests, benches)."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -47,11 +62,18 @@ def create_app(settings: Settings, bound_port: Callable[[], int | None] = lambda
         backend = await open_backend(settings)
         try:
             async with anyio.create_task_group() as tg:
-                app.state.services = _build_services(
-                    settings, db, backend, tg.start_soon, bound_port
+                services = _build_services(
+                    settings,
+                    db,
+                    backend,
+                    tg.start_soon,
+                    bound_port,
+                    runner_factory or DEFAULT_RUNNER_FACTORY,
                 )
-                sandboxes: SandboxService = app.state.services.sandboxes
+                app.state.services = services
+                sandboxes: SandboxService = services.sandboxes
                 await sandboxes.adopt()
+                await services.runner.recover()
                 tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
                 logger.info("ohlocal ready backend=%s", backend.info.name)
                 yield
@@ -91,6 +113,7 @@ def _build_services(
     backend: object,
     spawn: Callable[..., object],
     bound_port: Callable[[], int | None],
+    runner_factory: RunnerFactory | None,
 ) -> Services:
     specs = SandboxSpecService(settings.all_specs())
     sandboxes = SandboxService(
@@ -101,11 +124,19 @@ def _build_services(
         base_url=lambda: settings.base_url(bound_port()),
         spawn=spawn,
     )
+    event_log = EventLog(EventStore(db), ConversationStore(db))
+    context = RunnerContext(settings, event_log, sandboxes, spawn)
+    runner = runner_factory(context) if runner_factory else UnavailableRunner()
+    conversations = ConversationService(event_log, sandboxes, runner)
     return Services(
         settings=settings,
         db=db,
         backend=backend,  # type: ignore[arg-type]
         sandbox_specs=specs,
         sandboxes=sandboxes,
+        event_log=event_log,
+        conversations=conversations,
+        events=EventService(event_log, conversations),
+        runner=runner,
         started_at=time.monotonic(),
     )

@@ -67,3 +67,40 @@ class BackendError(AppError):
 
 class BackendUnavailable(BackendError):
     """No usable container backend (Podman missing, its service down, the image absent)."""
+
+
+class ConversationNotFound(NotFound):
+    def __init__(self, conversation_id: str) -> None:
+        # NOTE: the reference's detail text (event_router.py), recorded in event_search_filters.
+        super().__init__(f"Conversation not found: {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class EventNotFound(NotFound):
+    def __init__(self, conversation_id: str, event_id: str) -> None:
+        # NOTE: the reference answers an unknown event id with the bare "Not Found" detail.
+        super().__init__("Not Found")
+        self.conversation_id = conversation_id
+        self.event_id = event_id
+
+
+class ConversationAlreadyRunning(Conflict):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Conversation already running: {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class NoCondenser(Conflict):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Conversation {conversation_id} has no condenser configured")
+        self.conversation_id = conversation_id
+
+
+class ConversationExists(Conflict):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Conversation already exists: {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class RunnerUnavailable(AppError):
+    """No conversation runner is installed in this server; agent work cannot start."""

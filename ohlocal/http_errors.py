@@ -21,6 +21,7 @@ from ohlocal.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    RunnerUnavailable,
     SandboxNotRunning,
     Unauthorized,
 )
@@ -36,6 +37,7 @@ STATUS_BY_ERROR: list[tuple[type[AppError], int]] = [
     (SandboxNotRunning, 503),
     (Conflict, 409),
     (BackendUnavailable, 503),
+    (RunnerUnavailable, 503),
     (BackendError, 502),
     (ConfigError, 500),
 ]

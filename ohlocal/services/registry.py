@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ohlocal.containers.base import Backend
+    from ohlocal.services.conversation_service import ConversationService
+    from ohlocal.services.event_log import EventLog
+    from ohlocal.services.event_service import EventService
+    from ohlocal.services.runner_api import ConversationRunner
     from ohlocal.services.sandbox_service import SandboxService
     from ohlocal.services.sandbox_spec_service import SandboxSpecService
     from ohlocal.settings import Settings
@@ -21,5 +25,9 @@ class Services:
     backend: Backend
     sandbox_specs: SandboxSpecService
     sandboxes: SandboxService
+    event_log: EventLog
+    conversations: ConversationService
+    events: EventService
+    runner: ConversationRunner
     started_at: float = field(default_factory=time.monotonic)
     last_request_at: float = field(default_factory=time.monotonic)
