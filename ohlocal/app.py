@@ -22,6 +22,7 @@ from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
+from ohlocal.services.agent_runner import AgentRunner
 from ohlocal.services.conversation_service import ConversationService
 from ohlocal.services.event_log import EventLog
 from ohlocal.services.event_service import EventService
@@ -39,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # The agent loop's runner factory. The agent-loop branch sets this when it merges; until then
 # agent work (create with a runner call, run, pause, ...) answers 503 via UnavailableRunner.
-DEFAULT_RUNNER_FACTORY: RunnerFactory | None = None
+DEFAULT_RUNNER_FACTORY: RunnerFactory | None = AgentRunner
 
 
 @get("/openapi.json", include_in_schema=False)

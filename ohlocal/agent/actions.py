@@ -32,9 +32,7 @@ def plain_reply(response: LLMResponse) -> MessageEvent:
     )
 
 
-def plan_actions(
-    response: LLMResponse, tool_names: list[str], use_llm_risk: bool
-) -> list[Planned]:
+def plan_actions(response: LLMResponse, tool_names: list[str], use_llm_risk: bool) -> list[Planned]:
     """One ActionEvent per tool call, each with the AgentErrorEvent that rejects it, if any.
     The response text becomes the `thought` of the first call only."""
     planned: list[Planned] = []
@@ -116,6 +114,9 @@ def needs_confirmation(policy: dict[str, Any], actions: list[ActionEvent]) -> bo
         for action in waiting:
             if action.security_risk == "UNKNOWN" and confirm_unknown:
                 return True
-            if action.security_risk != "UNKNOWN" and RISK_LEVELS.index(action.security_risk) >= threshold:
+            if (
+                action.security_risk != "UNKNOWN"
+                and RISK_LEVELS.index(action.security_risk) >= threshold
+            ):
                 return True
     return False

@@ -21,7 +21,9 @@ class CondenserConfig:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.max_size = int(raw.get("max_size") or DEFAULT_MAX_SIZE)
         self.keep_first = int(raw.get("keep_first") or DEFAULT_KEEP_FIRST)
-        self.llm: dict[str, Any] | None = raw.get("llm") if isinstance(raw.get("llm"), dict) else None
+        self.llm: dict[str, Any] | None = (
+            raw.get("llm") if isinstance(raw.get("llm"), dict) else None
+        )
 
     @classmethod
     def of(cls, agent: dict[str, Any]) -> CondenserConfig | None:
@@ -44,7 +46,9 @@ def forgotten_events(events: list[dict[str, Any]], config: CondenserConfig) -> l
     forgotten_calls = {e.get("tool_call_id") for e in middle if e["kind"] == "ActionEvent"}
     kept_tail = view[len(view) - tail :]
     middle += [
-        e for e in kept_tail if e["kind"] != "ActionEvent" and e.get("tool_call_id") in forgotten_calls
+        e
+        for e in kept_tail
+        if e["kind"] != "ActionEvent" and e.get("tool_call_id") in forgotten_calls
     ]
     return middle
 

@@ -55,16 +55,16 @@ class AgentContext:
 
     # ----- the event log -----
 
-    async def append(self, cid: UUID, event: Event) -> Event:
+    async def append(self, cid: UUID | str, event: Event) -> Event:
         return await self.log.append(cid, event)
 
-    async def events(self, cid: UUID) -> list[Event]:
+    async def events(self, cid: UUID | str) -> list[Event]:
         return await self.log.all_events(cid)
 
-    async def state(self, cid: UUID) -> ConversationState:
+    async def state(self, cid: UUID | str) -> ConversationState:
         return await self.log.state(cid)
 
-    async def publish_full_state(self, cid: UUID) -> None:
+    async def publish_full_state(self, cid: UUID | str | str) -> None:
         self.log.publish_transient(cid, await self.log.full_state_event(cid))
 
     # ----- tools -----
@@ -81,7 +81,7 @@ class AgentContext:
     def tool_specs(self, agent: dict[str, Any]) -> list[dict[str, Any]]:
         return tool_specs(self.tool_names(agent))
 
-    async def tool_host(self, cid: UUID) -> ToolHost:
+    async def tool_host(self, cid: UUID | str) -> ToolHost:
         key = conversation_key(cid)
         if key not in self._hosts:
             record = await self.log.record(cid)
@@ -89,14 +89,14 @@ class AgentContext:
             self._hosts[key] = ToolHost(key, runtime, await self.log.secrets(cid))
         return self._hosts[key]
 
-    async def close_tool_host(self, cid: UUID) -> None:
+    async def close_tool_host(self, cid: UUID | str | str) -> None:
         host = self._hosts.pop(conversation_key(cid), None)
         if host is not None:
             await host.close()
 
     # ----- the system prompt -----
 
-    async def ensure_system_prompt(self, cid: UUID) -> None:
+    async def ensure_system_prompt(self, cid: UUID | str | str) -> None:
         """The first event of a conversation that runs or gets a message."""
         if any(isinstance(e, SystemPromptEvent) for e in await self.events(cid)):
             return
@@ -115,7 +115,7 @@ class AgentContext:
     # ----- LLM calls -----
 
     async def complete(
-        self, cid: UUID, usage_id: str, request: LLMRequest, llm: dict[str, Any] | None = None
+        self, cid: UUID | str, usage_id: str, request: LLMRequest, llm: dict[str, Any] | None = None
     ) -> LLMResponse:
         """Call the conversation's LLM (or `llm`), then record its usage as a `stats` update."""
         state = await self.state(cid)
@@ -131,7 +131,7 @@ class AgentContext:
 
     # ----- condensation -----
 
-    async def condense_if_needed(self, cid: UUID) -> None:
+    async def condense_if_needed(self, cid: UUID | str | str) -> None:
         config = CondenserConfig.of((await self.state(cid)).agent)
         if config is None:
             return
@@ -139,7 +139,7 @@ class AgentContext:
         if needs_condensation(events, config):
             await self.condense(cid, config)
 
-    async def condense(self, cid: UUID, config: CondenserConfig) -> None:
+    async def condense(self, cid: UUID | str, config: CondenserConfig) -> None:
         """Forget the middle of the view and append a Condensation with its summary."""
         events = _json(await self.events(cid))
         forgotten = forgotten_events(events, config)
@@ -159,7 +159,7 @@ class AgentContext:
         )
         logger.info("conversation condensed conversation_id=%s forgotten=%d", cid, len(forgotten))
 
-    def forget(self, cid: UUID) -> None:
+    def forget(self, cid: UUID | str | str) -> None:
         self._metrics.pop(conversation_key(cid), None)
 
 

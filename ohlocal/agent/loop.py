@@ -43,7 +43,9 @@ def to_json(events: list[Event]) -> list[dict[str, Any]]:
 
 def pending_actions(events: list[Event]) -> list[ActionEvent]:
     """ActionEvents with an action that no observation, rejection or error has answered."""
-    answered = {getattr(e, "tool_call_id", None) for e in events if e.__class__.__name__ in RESULT_KINDS}
+    answered = {
+        getattr(e, "tool_call_id", None) for e in events if e.__class__.__name__ in RESULT_KINDS
+    }
     return [
         e
         for e in events
@@ -54,7 +56,7 @@ def pending_actions(events: list[Event]) -> list[ActionEvent]:
 class ConversationLoop:
     """Run state of one conversation. At most one `run()` task is active at a time."""
 
-    def __init__(self, conversation_id: UUID, ctx: AgentContext) -> None:
+    def __init__(self, conversation_id: UUID | str, ctx: AgentContext) -> None:
         self.conversation_id = conversation_id
         self.ctx = ctx
         self.running = False
@@ -110,7 +112,9 @@ class ConversationLoop:
                 detail = f"Agent reached maximum iterations limit ({state.max_iterations})."
                 await self._fail("MaxIterationsReached", detail, MAX_ITERATIONS_ERROR)
                 return
-            if state.stuck_detection and is_stuck(to_json(await self.ctx.events(self.conversation_id))):
+            if state.stuck_detection and is_stuck(
+                to_json(await self.ctx.events(self.conversation_id))
+            ):
                 logger.warning("agent stuck conversation_id=%s", self.conversation_id)
                 await self.status("stuck")
                 return
@@ -133,7 +137,7 @@ class ConversationLoop:
             return "stop"
         return await self._act(response)
 
-    async def _ask_llm(self, cid: UUID) -> LLMResponse | None:
+    async def _ask_llm(self, cid: UUID | str) -> LLMResponse | None:
         state = await self.ctx.state(cid)
         messages = build_messages(to_json(await self.ctx.events(cid)))
         request = LLMRequest(messages=messages, tools=self.ctx.tool_specs(state.agent))
@@ -180,7 +184,7 @@ class ConversationLoop:
             return "stop"
         return "continue"
 
-    async def _execute_one(self, cid: UUID, event: ActionEvent) -> bool:
+    async def _execute_one(self, cid: UUID | str, event: ActionEvent) -> bool:
         host = await self.ctx.tool_host(cid)
         try:
             observation = await host.execute(event.action)

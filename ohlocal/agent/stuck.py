@@ -19,9 +19,7 @@ def is_stuck(events: list[dict[str, Any]]) -> bool:
             break
         since_user.append(event)
     since_user.reverse()
-    results = {
-        e.get("action_id"): e for e in since_user if e["kind"] == "ObservationEvent"
-    }
+    results = {e.get("action_id"): e for e in since_user if e["kind"] == "ObservationEvent"}
     pairs = [
         _signature(e, results.get(e["id"]))
         for e in since_user

@@ -18,8 +18,8 @@ from ohlocal.llm.types import LLMRequest
 from ohlocal.models.content import text_of
 from ohlocal.models.events import (
     AgentErrorEvent,
-    ConversationStateUpdateEvent,
     CondensationRequest,
+    ConversationStateUpdateEvent,
     InterruptEvent,
     MessageEvent,
     PauseEvent,
@@ -64,7 +64,9 @@ class AgentRunner:
 
     # ----- messages and runs -----
 
-    async def on_created(self, conversation_id: UUID, initial_message: SendMessageRequest | None) -> None:
+    async def on_created(
+        self, conversation_id: UUID, initial_message: SendMessageRequest | None
+    ) -> None:
         if initial_message is not None:
             await self.send_message(conversation_id, initial_message)
 
@@ -116,7 +118,9 @@ class AgentRunner:
 
     # ----- confirmation and policies -----
 
-    async def respond_to_confirmation(self, conversation_id: UUID, accept: bool, reason: str) -> None:
+    async def respond_to_confirmation(
+        self, conversation_id: UUID, accept: bool, reason: str
+    ) -> None:
         loop = self._loop(conversation_id)
         if accept:
             if not loop.running:
@@ -141,12 +145,16 @@ class AgentRunner:
             conversation_id, ConversationStateUpdateEvent(key="confirmation_policy", value=policy)
         )
 
-    async def set_security_analyzer(self, conversation_id: UUID, analyzer: JsonObject | None) -> None:
+    async def set_security_analyzer(
+        self, conversation_id: UUID, analyzer: JsonObject | None
+    ) -> None:
         await self._log.append(
             conversation_id, ConversationStateUpdateEvent(key="security_analyzer", value=analyzer)
         )
 
-    async def update_secrets(self, conversation_id: UUID, secrets: dict[str, str | JsonObject]) -> None:
+    async def update_secrets(
+        self, conversation_id: UUID, secrets: dict[str, str | JsonObject]
+    ) -> None:
         await self._log.set_secrets(conversation_id, secrets)
         # The terminal session exports secrets when it starts; the next command starts a new one.
         if not self._loop(conversation_id).running:
@@ -174,25 +182,38 @@ class AgentRunner:
         try:
             await self.agent.condense(conversation_id, config)
         except LLMError as exc:
-            logger.warning("condensation failed, history kept conversation_id=%s code=%s",
-                           conversation_id, exc.code)
+            logger.warning(
+                "condensation failed, history kept conversation_id=%s code=%s",
+                conversation_id,
+                exc.code,
+            )
 
-    async def generate_title(self, conversation_id: UUID, max_length: int, llm: JsonObject | None) -> str:
+    async def generate_title(
+        self, conversation_id: UUID, max_length: int, llm: JsonObject | None
+    ) -> str:
         first = next(
-            (e for e in await self._log.all_events(conversation_id)
-             if isinstance(e, MessageEvent) and e.source == "user"),
+            (
+                e
+                for e in await self._log.all_events(conversation_id)
+                if isinstance(e, MessageEvent) and e.source == "user"
+            ),
             None,
         )
         text = text_of(first.llm_message.content) if first is not None else ""
         request = LLMRequest(
-            messages=[{"role": "user", "content": TITLE_PROMPT.format(max_length=max_length, text=text)}]
+            messages=[
+                {"role": "user", "content": TITLE_PROMPT.format(max_length=max_length, text=text)}
+            ]
         )
         try:
             response = await self.agent.complete(conversation_id, "agent", request, llm=llm)
             title = " ".join(response.content.split()).strip("\"'")[:max_length]
         except LLMError as exc:
-            logger.warning("title from the LLM failed, using the message conversation_id=%s code=%s",
-                           conversation_id, exc.code)
+            logger.warning(
+                "title from the LLM failed, using the message conversation_id=%s code=%s",
+                conversation_id,
+                exc.code,
+            )
             title = ""
         return title or fallback_title(text, max_length)
 
@@ -200,8 +221,11 @@ class AgentRunner:
         record = await self._log.record(conversation_id)
         if record.title or not record.request.autotitle:
             return
-        users = [e for e in await self._log.all_events(conversation_id)
-                 if isinstance(e, MessageEvent) and e.source == "user"]
+        users = [
+            e
+            for e in await self._log.all_events(conversation_id)
+            if isinstance(e, MessageEvent) and e.source == "user"
+        ]
         if len(users) == 1:
             self._spawn(self._title_task, conversation_id)
 
