@@ -104,3 +104,26 @@ class ConversationExists(Conflict):
 
 class RunnerUnavailable(AppError):
     """No conversation runner is installed in this server; agent work cannot start."""
+
+
+class ToolError(AppError):
+    """A tool call the agent made cannot be run; the message is the AgentErrorEvent `error`."""
+
+    def __init__(self, tool_name: str, message: str) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+
+
+class UnknownTool(ToolError):
+    def __init__(self, tool_name: str, available: list[str]) -> None:
+        super().__init__(tool_name, f"Tool '{tool_name}' not found. Available: {available!r}")
+        self.available = available
+
+
+class ToolArgumentError(ToolError):
+    """The arguments are not JSON, or do not fit the tool's action model."""
+
+
+class ToolExecutionError(ToolError):
+    """The action is valid but the tool refused to run it (for example `reset` with
+    `is_input`)."""

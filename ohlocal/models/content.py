@@ -5,9 +5,10 @@ from __future__ import annotations
 import msgspec
 
 
-# NOTE: TextContent is `extra="forbid"` in SDK 1.58.2 (additionalProperties false). `type` is
-# the discriminator: msgspec decodes a content list only as a tagged union, so it is the tag
-# (always emitted, first) rather than a field.
+# NOTE: both are `extra="forbid"` in SDK 1.58.2 (TextContent additionalProperties false); the
+# `type` field is the discriminator and is always emitted. It is msgspec's tag, so that
+# `list[TextContent | ImageContent]` (observation and message content) can be decoded; msgspec
+# emits the tag first, where the reference emits `cache_prompt` first.
 class TextContent(
     msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="type", tag="text"
 ):
