@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ohlocal.errors import ToolArgumentError, UnknownTool
 from ohlocal.models.content import TextContent
-from ohlocal.models.events import ActionEvent, AgentErrorEvent, MessageEvent
+from ohlocal.models.events import ActionEvent, AgentErrorEvent, MessageEvent, SecurityRisk
 from ohlocal.models.message import ErrorClassification, Message, MessageToolCall
-from ohlocal.tools import ToolArgumentError, UnknownTool, parse_action
+from ohlocal.tools import decode_arguments, parse_action
 
 if TYPE_CHECKING:
     from ohlocal.llm.types import LLMResponse, ToolCall
 
-# Arguments every tool accepts that are about the call, not the action.
-CALL_ONLY_ARGUMENTS = ("summary", "security_risk")
 # NOTE: the reference marks a call whose arguments are not JSON with this key (recorded).
 MALFORMED_MARKER = "_openhands_malformed_tool_call"
 RISK_LEVELS = ("UNKNOWN", "LOW", "MEDIUM", "HIGH")
@@ -59,33 +58,23 @@ def _plan_one(
         "reasoning_content": response.reasoning_content,
     }
     if call.name not in tool_names:
-        error = f"Tool '{call.name}' not found. Available: {tool_names!r}"
-        return _rejected(base, error)
+        return _rejected(base, UnknownTool(call.name, tool_names).message)
     try:
-        arguments = json.loads(call.arguments or "{}")
-    except json.JSONDecodeError as exc:
-        error = f"Error validating tool '{call.name}': {exc}. Arguments: unparseable JSON"
-        marker = json.dumps({MALFORMED_MARKER: True, "error": error})
-        base["tool_call"] = MessageToolCall(id=call.id, name=call.name, arguments=marker)
-        return _rejected(base, error)
-    if not isinstance(arguments, dict):
-        return _rejected(base, f"Error validating tool '{call.name}': arguments must be an object")
-    call_args = {k: arguments.pop(k) for k in CALL_ONLY_ARGUMENTS if k in arguments}
+        arguments = decode_arguments(call.name, call.arguments)
+    except ToolArgumentError as exc:
+        if isinstance(exc.__context__, json.JSONDecodeError) or "unparseable JSON" in exc.message:
+            marker = json.dumps({MALFORMED_MARKER: True, "error": exc.message})
+            base["tool_call"] = MessageToolCall(id=call.id, name=call.name, arguments=marker)
+        return _rejected(base, exc.message)
     try:
-        action = parse_action(call.name, arguments)
+        parsed = parse_action(call.name, arguments, tool_names)
     except (UnknownTool, ToolArgumentError) as exc:
-        return _rejected(base, str(exc))
-    summary = call_args.get("summary")
-    if not isinstance(summary, str):
-        # NOTE: without a summary argument the reference writes "<tool>: <arguments JSON>".
-        summary = f"{call.name}: {json.dumps(arguments)}"
-    risk = call_args.get("security_risk") if use_llm_risk else None
-    event = ActionEvent(
-        **base,
-        action=action,
-        summary=summary,
-        security_risk=risk if risk in RISK_LEVELS else "UNKNOWN",
-    )
+        return _rejected(base, exc.message)
+    # NOTE: without a security analyzer the reference records UNKNOWN whatever the LLM said.
+    risk: SecurityRisk = "UNKNOWN"
+    if use_llm_risk and parsed.security_risk in RISK_LEVELS:
+        risk = parsed.security_risk  # type: ignore[assignment]  # checked against the levels
+    event = ActionEvent(**base, action=parsed.action, summary=parsed.summary, security_risk=risk)
     return event, None
 
 

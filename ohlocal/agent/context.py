@@ -89,6 +89,11 @@ class AgentContext:
             self._hosts[key] = ToolHost(key, runtime, await self.log.secrets(cid))
         return self._hosts[key]
 
+    async def update_secrets(self, cid: UUID | str) -> None:
+        host = self._hosts.get(conversation_key(cid))
+        if host is not None:
+            host.update_secrets(await self.log.secrets(cid))
+
     async def close_tool_host(self, cid: UUID | str | str) -> None:
         host = self._hosts.pop(conversation_key(cid), None)
         if host is not None:

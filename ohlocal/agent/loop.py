@@ -12,7 +12,7 @@ import msgspec
 from ohlocal.agent.actions import needs_confirmation, plain_reply, plan_actions
 from ohlocal.agent.messages import build_messages
 from ohlocal.agent.stuck import is_stuck
-from ohlocal.errors import BackendError
+from ohlocal.errors import BackendError, ToolExecutionError
 from ohlocal.llm.errors import LLMError
 from ohlocal.llm.types import LLMRequest
 from ohlocal.models.events import (
@@ -186,16 +186,18 @@ class ConversationLoop:
 
     async def _execute_one(self, cid: UUID | str, event: ActionEvent) -> bool:
         host = await self.ctx.tool_host(cid)
+        assert event.action is not None  # only valid actions are executed
         try:
             observation = await host.execute(event.action)
-        except BackendError as exc:
+        except (BackendError, ToolExecutionError) as exc:
             logger.warning("tool failed conversation_id=%s tool=%s", cid, event.tool_name)
+            error = exc.message
+            if isinstance(exc, BackendError):
+                error = f"The tool could not run in the sandbox: {exc.message}"
             await self.ctx.append(
                 cid,
                 AgentErrorEvent(
-                    tool_name=event.tool_name,
-                    tool_call_id=event.tool_call_id,
-                    error=f"The tool could not run in the sandbox: {exc.message}",
+                    tool_name=event.tool_name, tool_call_id=event.tool_call_id, error=error
                 ),
             )
             return False

@@ -17,14 +17,10 @@ from ohlocal.models.message import (
     MessageToolCall,
     Thinking,
 )
+from ohlocal.tools.models import Action, Observation
 
 Source = Literal["agent", "user", "environment", "hook"]
 SecurityRisk = Literal["UNKNOWN", "LOW", "MEDIUM", "HIGH"]
-
-# GAP: actions and observations are kept as the JSON objects the runner builds; the tools
-# branch's tagged unions replace these two aliases (one line each) once `tools: ready` lands.
-Action = dict[str, Any]
-Observation = dict[str, Any]
 
 
 def new_event_id() -> str:

@@ -59,7 +59,7 @@ class AgentRunner:
     def _loop(self, cid: UUID | str) -> ConversationLoop:
         key = conversation_key(cid)
         if key not in self._loops:
-            self._loops[key] = ConversationLoop(key, self.agent)  # type: ignore[arg-type]
+            self._loops[key] = ConversationLoop(key, self.agent)
         return self._loops[key]
 
     # ----- messages and runs -----
@@ -156,9 +156,7 @@ class AgentRunner:
         self, conversation_id: UUID, secrets: dict[str, str | JsonObject]
     ) -> None:
         await self._log.set_secrets(conversation_id, secrets)
-        # The terminal session exports secrets when it starts; the next command starts a new one.
-        if not self._loop(conversation_id).running:
-            await self.agent.close_tool_host(conversation_id)
+        await self.agent.update_secrets(conversation_id)
 
     # ----- requests answered without the loop -----
 

@@ -26,6 +26,7 @@ from ohlocal.models.conversation import (
 )
 from ohlocal.models.events import ActionEvent, MessageEvent
 from ohlocal.services.event_log import LiveConversation, normalise_secrets
+from ohlocal.tools.models import FinishAction
 
 if TYPE_CHECKING:
     from ohlocal.services.event_log import EventLog
@@ -222,7 +223,6 @@ class ConversationService:
                 return ""
             if isinstance(event, MessageEvent) and event.source == "agent":
                 return text_of(event.llm_message.content)
-            if isinstance(event, ActionEvent) and event.action is not None:
-                if event.action.get("kind") == "FinishAction":
-                    return str(event.action.get("message", ""))
+            if isinstance(event, ActionEvent) and isinstance(event.action, FinishAction):
+                return event.action.message
         return ""
