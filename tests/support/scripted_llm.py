@@ -108,3 +108,20 @@ def _chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
     chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
     chunks.append({**base, "choices": [], "usage": body["usage"]})
     return chunks
+
+
+def main() -> None:
+    """`python -m tests.support.scripted_llm SCRIPT`: serve a script (or a recording) until
+    killed; prints the base URL on its first line."""
+    import sys
+    from pathlib import Path
+
+    from ohlocal.llm.script import load_script
+
+    with ScriptedLLMServer(load_script(Path(sys.argv[1]))) as server:
+        print(server.base_url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
