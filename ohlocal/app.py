@@ -14,7 +14,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from ohlocal import __version__
+from ohlocal.agent_server.conversation_control_routes import ConversationControlController
+from ohlocal.agent_server.conversation_routes import ConversationController
+from ohlocal.agent_server.event_routes import EventController
+from ohlocal.agent_server.event_socket_routes import event_socket
 from ohlocal.agent_server.health_routes import AgentHealthController
+from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
 from ohlocal.app_server.sandbox_routes import SandboxController
@@ -89,6 +94,11 @@ def create_app(
             SandboxSpecController,
             SandboxController,
             AgentHealthController,
+            AgentServerInfoController,
+            ConversationController,
+            ConversationControlController,
+            EventController,
+            event_socket,
             openapi_json,
         ],
         dependencies=DEPENDENCIES,

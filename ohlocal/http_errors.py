@@ -87,8 +87,12 @@ def _translate(item: dict[str, Any], request: Request[Any, Any, Any]) -> dict[st
     loc: tuple[str | int, ...] = (source, key) if key else (source,)
     raw: Any = request.query_params.get(key) if source == "query" and key else None
     if match := _CONSTRAINT.search(message):
-        type_, words, ctx_key = _CONSTRAINT_WORDS[match.group(2)]
-        bound: Any = float(match.group(3)) if "." in match.group(3) else int(match.group(3))
+        op, bound_text = match.group(2), match.group(3)
+        if match.group(1) == "int" and op == ">=" and bound_text == "1":
+            # NOTE: msgspec reports an int's `gt=0` as `>= 1`; the reference's limits are gt=0.
+            op, bound_text = ">", "0"
+        type_, words, ctx_key = _CONSTRAINT_WORDS[op]
+        bound: Any = float(bound_text) if "." in bound_text else int(bound_text)
         out = validation_item(loc, f"Input should be {words} {bound}", type_, raw)
         out["ctx"] = {ctx_key: bound}
         return out

@@ -78,6 +78,10 @@ class LiveConversation:
     lock: anyio.Lock = field(default_factory=anyio.Lock)
     subscribers: set[MemoryObjectSendStream[Event]] = field(default_factory=set)
 
+    @property
+    def conversation_uuid(self) -> UUID:
+        return UUID(self.record.id)
+
     def publish(self, event: Event) -> None:
         for stream in list(self.subscribers):
             try:
