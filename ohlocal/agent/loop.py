@@ -66,6 +66,8 @@ class ConversationLoop:
         self._llm_scope: anyio.CancelScope | None = None
         self._run_scope: anyio.CancelScope | None = None
         self.interrupted = False
+        # Set when the current run task has ended.
+        self.done = anyio.Event()
 
     async def status(self, value: str) -> None:
         await self.ctx.append(
@@ -84,12 +86,14 @@ class ConversationLoop:
         if self._run_scope is not None:
             self._run_scope.cancel()
 
-    async def run(self) -> None:
-        """The background task: one run, from `running` to whatever stops it."""
+    async def run(self, announced: bool) -> None:
+        """The background task: one run, from `running` (recorded here unless the caller
+        `announced` it already) to whatever stops it."""
         cid = self.conversation_id
         try:
             with anyio.CancelScope() as self._run_scope:
-                await self.status("running")
+                if not announced:
+                    await self.status("running")
                 await self._steps()
         except Exception as exc:  # a task boundary: record the failure on the conversation
             logger.exception("agent run failed conversation_id=%s", cid)
@@ -97,6 +101,7 @@ class ConversationLoop:
         finally:
             self.running = False
             self._run_scope = None
+            self.done.set()
             await self.ctx.publish_full_state(cid)
             logger.info("agent run ended conversation_id=%s", cid)
 

@@ -4,6 +4,8 @@ conversation, and answers the agent requests that need no loop (ask_agent, title
 from __future__ import annotations
 
 import logging
+
+import anyio
 from typing import TYPE_CHECKING
 
 from ohlocal.agent.condenser import CondenserConfig
@@ -40,6 +42,8 @@ ROOT_PARENT = "__root__"
 # Statuses in which POST /run starts the loop; on finished and stuck it changes nothing.
 RUNNABLE = frozenset({"idle", "paused", "error", "waiting_for_confirmation"})
 DEFAULT_TITLE_LENGTH = 50
+# How long POST /run waits for a paused run's last step before starting the next run.
+RUN_HANDOVER_TIMEOUT = 600.0
 RECOVERED_ERROR = (
     "ohlocal restarted while this action was running; it was not run again. Check its "
     "effects before repeating it."
@@ -68,17 +72,27 @@ class AgentRunner:
         self, conversation_id: UUID, initial_message: SendMessageRequest | None
     ) -> None:
         if initial_message is not None:
-            await self.send_message(conversation_id, initial_message)
+            # NOTE: the reference answers the create request with `idle` even when the initial
+            # message runs: `running` is recorded by the run task, after the response.
+            await self.send_message(conversation_id, initial_message, announce=False)
 
-    async def send_message(self, conversation_id: UUID, message: SendMessageRequest) -> None:
+    async def send_message(
+        self, conversation_id: UUID, message: SendMessageRequest, announce: bool = True
+    ) -> None:
         await self.agent.ensure_system_prompt(conversation_id)
         await self._log.record_user_message(conversation_id, message)
         await self._maybe_title(conversation_id)
         if message.run and not self._loop(conversation_id).running:
-            await self.run(conversation_id)
+            await self.run(conversation_id, announce)
 
-    async def run(self, conversation_id: UUID) -> None:
+    async def run(self, conversation_id: UUID, announce: bool = True) -> None:
+        """Start the loop; `running` is recorded before this returns when `announce`."""
         loop = self._loop(conversation_id)
+        if loop.running and loop.pause_requested:
+            # NOTE: a run requested while a paused run finishes its last step starts after it
+            # (the reference records `running` after that step's observation).
+            with anyio.fail_after(RUN_HANDOVER_TIMEOUT):
+                await loop.done.wait()
         if loop.running:
             raise ConversationAlreadyRunning(conversation_key(conversation_id))
         state = await self._log.state(conversation_id)
@@ -86,12 +100,15 @@ class AgentRunner:
             await self.agent.publish_full_state(conversation_id)
             return
         await self.agent.ensure_system_prompt(conversation_id)
-        self._start(loop)
+        await self._start(loop, announce)
 
-    def _start(self, loop: ConversationLoop) -> None:
+    async def _start(self, loop: ConversationLoop, announce: bool = True) -> None:
         loop.running = True
         loop.pause_requested = False
-        self._spawn(loop.run)
+        loop.done = anyio.Event()
+        if announce:
+            await loop.status("running")
+        self._spawn(loop.run, announce)
         logger.info("agent run started conversation_id=%s", loop.conversation_id)
 
     async def pause(self, conversation_id: UUID) -> None:
@@ -124,7 +141,7 @@ class AgentRunner:
         loop = self._loop(conversation_id)
         if accept:
             if not loop.running:
-                self._start(loop)
+                await self._start(loop)
             return
         pending = pending_actions(await self._log.all_events(conversation_id))
         await loop.status("idle")
@@ -259,7 +276,7 @@ class AgentRunner:
                     ),
                 )
             logger.info("resuming interrupted run conversation_id=%s", key)
-            self._start(self._loop(key))
+            await self._start(self._loop(key))
 
     async def aclose(self) -> None:
         await self.llms.aclose()

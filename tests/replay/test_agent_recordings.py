@@ -83,8 +83,14 @@ def test_agent_recording_scripted_http_llm_matches(name: str, podman_settings) -
 def test_agent_recording_replay_provider_matches(name: str, podman_settings) -> None:
     path = RECORDINGS / f"{name}.json"
     recording = json.loads(path.read_text())
-    settings = msgspec.structs.replace(podman_settings, llm_provider="replay", llm_script=path)
-    config = {"model": "openai/fake-model", "usage_id": "agent"}
+    if name == IN_PROCESS[0]:
+        # Per conversation: `agent.llm.base_url` names the script.
+        settings = podman_settings
+        config = {"model": "openai/fake-model", "base_url": f"replay://{path}", "usage_id": "agent"}
+    else:
+        # Server default: every conversation plays --llm-script, whatever its LLM settings.
+        settings = msgspec.structs.replace(podman_settings, llm_provider="replay", llm_script=path)
+        config = {"model": "openai/fake-model", "base_url": "http://unused.invalid/v1"}
 
     def served(client) -> int:
         return client.app.state.services.runner.llms.replay(path).player.served
