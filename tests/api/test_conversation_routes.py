@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from tests.api.conftest import add_running_sandbox
+from tests.api.test_event_routes import append_raw
 from tests.support.recording import load_recording
 
 if TYPE_CHECKING:
-    from tests.api.conftest import Agent, add_running_sandbox
-from tests.api.test_event_routes import append_raw
+    from tests.api.conftest import Agent
 
 MESSAGE = {"role": "user", "content": [{"type": "text", "text": "hello"}], "run": True}
 
