@@ -7,11 +7,10 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 
 from ohlocal.app import create_app
@@ -19,6 +18,11 @@ from ohlocal.containers.base import home_tag
 from ohlocal.containers.podman_backend import LABEL_HOME
 from ohlocal.containers.podman_service import PodmanService, podman_env
 from ohlocal.settings import DEFAULT_IMAGE, Settings, build_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from litestar import Litestar
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

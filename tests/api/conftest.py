@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 
 from ohlocal.app import create_app
@@ -17,6 +14,12 @@ from ohlocal.models.base import utc_now
 from ohlocal.models.sandbox import SandboxRecord, SandboxStatus
 from ohlocal.settings import DEFAULT_SPEC_ID, Settings, build_settings
 from tests.support.idle_runner import IdleRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from litestar import Litestar
 
 
 @dataclass
@@ -56,9 +59,7 @@ class Agent:
 @pytest.fixture
 def agent_settings(home: Path) -> Settings:
     # No reconciling: the test sandbox below has no process behind it.
-    return build_settings(
-        home=home, environ={}, sandbox_backend="process", reconcile_interval=3600
-    )
+    return build_settings(home=home, environ={}, sandbox_backend="process", reconcile_interval=3600)
 
 
 @pytest.fixture

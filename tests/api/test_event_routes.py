@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
 
 from ohlocal.models.event_codec import decode_event
-from tests.api.conftest import Agent
 from tests.support.recording import drop_nulls, load_recording, normalise
+
+if TYPE_CHECKING:
+    from tests.api.conftest import Agent
 
 RECORDING = load_recording("event_search_filters")
 RECORDED_CID: str = RECORDING["conversations"]["cid"]["id"]
@@ -28,11 +30,16 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> None:
     time.tzset()
 
 
-def insert_recorded_events(agent: Agent, cid: str) -> None:
+def append_raw(agent: Agent, cid: str, events: list[dict[str, Any]]) -> None:
+    """Append recorded events (ids and timestamps kept) through the event log."""
     log = agent.client.app.state.services.event_log
     with agent.client.portal() as portal:
-        for raw in RECORDING["conversations"]["cid"]["events"]:
+        for raw in events:
             portal.call(log.append, cid, decode_event(msgspec.json.encode(raw)))
+
+
+def insert_recorded_events(agent: Agent, cid: str) -> None:
+    append_raw(agent, cid, RECORDING["conversations"]["cid"]["events"])
 
 
 @pytest.fixture
@@ -63,10 +70,15 @@ def test_recorded_event_queries_match_reference(agent: Agent, recorded: str, exc
     ids = {recorded: "<cid>", RECORDED_CID: "<cid>"}
     ours = normalise(response.json(), ids)
     theirs = normalise(exchange["response_body"], ids)
-    if "/events/" in exchange["path"] and exchange["path"].split("/")[-1] not in (
-        "search",
-        "count",
-    ) or exchange["path"].endswith("/events"):
+    if (
+        "/events/" in exchange["path"]
+        and exchange["path"].split("/")[-1]
+        not in (
+            "search",
+            "count",
+        )
+        or exchange["path"].endswith("/events")
+    ):
         # GAP: nested action/observation objects are kept in their search form until the tools'
         # models land, so their nulls are missing from get-by-id; compare without nulls there,
         # and the top-level keys (nulls included) exactly.
@@ -79,7 +91,10 @@ def test_recorded_event_queries_match_reference(agent: Agent, recorded: str, exc
 def test_search_paging_is_exact_in_both_orders(agent: Agent):
     cid = agent.create()["id"]
     for n in range(23):
-        agent.post(f"/api/conversations/{cid}/events", json={"content": [{"type": "text", "text": f"m{n}"}]})
+        agent.post(
+            f"/api/conversations/{cid}/events",
+            json={"content": [{"type": "text", "text": f"m{n}"}]},
+        )
     everything = agent.get(f"/api/conversations/{cid}/events/search").json()["items"]
     assert len(everything) == 46
     for order, expected in (("TIMESTAMP", everything), ("TIMESTAMP_DESC", everything[::-1])):
@@ -101,7 +116,9 @@ def test_search_paging_is_exact_in_both_orders(agent: Agent):
 def test_search_and_count_filters_agree(agent: Agent):
     cid = agent.create()["id"]
     for text in ("alpha", "Beta", "ALPHA beta"):
-        agent.post(f"/api/conversations/{cid}/events", json={"content": [{"type": "text", "text": text}]})
+        agent.post(
+            f"/api/conversations/{cid}/events", json={"content": [{"type": "text", "text": text}]}
+        )
     for query, expected in (
         ({"kind": "MessageEvent"}, 3),
         ({"source": "user"}, 3),
@@ -117,8 +134,12 @@ def test_search_and_count_filters_agree(agent: Agent):
 
 def test_search_omits_nulls_and_get_includes_them(agent: Agent):
     cid = agent.create()["id"]
-    agent.post(f"/api/conversations/{cid}/events", json={"content": [{"type": "text", "text": "x"}]})
-    item = agent.get(f"/api/conversations/{cid}/events/search", params={"kind": "MessageEvent"}).json()["items"][0]
+    agent.post(
+        f"/api/conversations/{cid}/events", json={"content": [{"type": "text", "text": "x"}]}
+    )
+    item = agent.get(
+        f"/api/conversations/{cid}/events/search", params={"kind": "MessageEvent"}
+    ).json()["items"][0]
     assert "llm_response_id" not in item and "sender" not in item
     full = agent.get(f"/api/conversations/{cid}/events/{item['id']}").json()
     assert full["llm_response_id"] is None and full["sender"] is None
@@ -163,9 +184,13 @@ def test_events_hex_conversation_id_is_accepted(agent: Agent):
 
 def test_batch_get_events_returns_null_for_unknown_ids(agent: Agent):
     cid = agent.create()["id"]
-    agent.post(f"/api/conversations/{cid}/events", json={"content": [{"type": "text", "text": "x"}]})
+    agent.post(
+        f"/api/conversations/{cid}/events", json={"content": [{"type": "text", "text": "x"}]}
+    )
     first = agent.get(f"/api/conversations/{cid}/events/search").json()["items"][0]["id"]
-    response = agent.request("GET", f"/api/conversations/{cid}/events", content=msgspec.json.encode([first, "nope"]))
+    response = agent.request(
+        "GET", f"/api/conversations/{cid}/events", content=msgspec.json.encode([first, "nope"])
+    )
     assert response.status_code == 200
     body = response.json()
     assert body[0]["id"] == first and body[1] is None
@@ -175,7 +200,12 @@ def test_post_event_calls_runner_and_returns_success(agent: Agent):
     cid = agent.create()["id"]
     response = agent.post(
         f"/api/conversations/{cid}/events",
-        json={"role": "user", "content": [{"type": "text", "text": "hi"}], "run": False, "sender": "x"},
+        json={
+            "role": "user",
+            "content": [{"type": "text", "text": "hi"}],
+            "run": False,
+            "sender": "x",
+        },
     )
     assert response.status_code == 200 and response.json() == {"success": True}
     assert agent.get(f"/api/conversations/{cid}").json()["last_user_message_id"] is not None

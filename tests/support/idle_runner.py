@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
 from ohlocal.errors import ConversationAlreadyRunning, NoCondenser
 from ohlocal.models.conversation import ConversationExecutionStatus, SendMessageRequest
 from ohlocal.models.events import ConversationStateUpdateEvent, PauseEvent
-from ohlocal.services.runner_api import RunnerContext
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from ohlocal.services.runner_api import RunnerContext
 
 
 class IdleRunner:
@@ -19,7 +22,9 @@ class IdleRunner:
         self.calls: list[tuple[str, Any]] = []
         self.deleted: list[UUID] = []
 
-    async def on_created(self, conversation_id: UUID, initial_message: SendMessageRequest | None) -> None:
+    async def on_created(
+        self, conversation_id: UUID, initial_message: SendMessageRequest | None
+    ) -> None:
         self.calls.append(("on_created", conversation_id))
         if initial_message is not None:
             await self.log.record_user_message(conversation_id, initial_message)
@@ -46,7 +51,9 @@ class IdleRunner:
     async def interrupt(self, conversation_id: UUID) -> None:
         await self._status(conversation_id, "paused")
 
-    async def respond_to_confirmation(self, conversation_id: UUID, accept: bool, reason: str) -> None:
+    async def respond_to_confirmation(
+        self, conversation_id: UUID, accept: bool, reason: str
+    ) -> None:
         self.calls.append(("respond_to_confirmation", (accept, reason)))
 
     async def set_confirmation_policy(self, conversation_id: UUID, policy: dict[str, Any]) -> None:
