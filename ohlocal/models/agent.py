@@ -93,7 +93,18 @@ def _llm_view(llm: Any) -> Any:
     return view
 
 
+# NOTE: the LLMSummarizingCondenser fields the reference echoes with their defaults (recorded).
+SUMMARIZING_CONDENSER_DEFAULTS: dict[str, Any] = {
+    "max_tokens": None,
+    "minimum_progress": 0.1,
+    "hard_context_reset_max_retries": 5,
+    "hard_context_reset_context_scaling": 0.8,
+}
+
+
 def _condenser_view(condenser: Any) -> Any:
+    if isinstance(condenser, dict) and condenser.get("kind") == "LLMSummarizingCondenser":
+        condenser = {**SUMMARIZING_CONDENSER_DEFAULTS, **condenser}
     if isinstance(condenser, dict) and "llm" in condenser:
         return {**condenser, "llm": _llm_view(condenser["llm"])}
     return condenser

@@ -4,9 +4,9 @@ conversation, and answers the agent requests that need no loop (ask_agent, title
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import anyio
-from typing import TYPE_CHECKING
 
 from ohlocal.agent.condenser import CondenserConfig
 from ohlocal.agent.context import AgentContext

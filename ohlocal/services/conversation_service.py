@@ -19,6 +19,7 @@ from ohlocal.models.conversation import (
     ConversationPage,
     ConversationRecord,
     ConversationSortOrder,
+    JsonObject,
     StartConversationRequest,
     UpdateConversationRequest,
     WorkspaceRequest,
@@ -55,7 +56,23 @@ def _updated_at(live: LiveConversation) -> str:
     return max(last, live.record.updated_at)
 
 
-def conversation_info(live: LiveConversation) -> ConversationInfo:
+# NOTE: the reference reports its local runtime this way on every GET; the create response
+# has `runtime_info: null` (recordings).
+AVAILABLE_RUNTIME = {"runtime_status": "available", "can_resume": True, "runtime_error": None}
+# Tools whose definitions the reference names by module in `tool_module_qualnames`.
+QUALIFIED_TOOLS = ("terminal", "file_editor", "task_tracker", "browser_use")
+
+
+def _tool_module_qualnames(record: ConversationRecord) -> dict[str, str]:
+    if record.request.tool_module_qualnames:
+        return record.request.tool_module_qualnames
+    names = [t.get("name") for t in record.request.agent.get("tools") or [] if isinstance(t, dict)]
+    return {n: f"openhands.tools.{n}.definition" for n in names if n in QUALIFIED_TOOLS}
+
+
+def conversation_info(
+    live: LiveConversation, runtime_info: JsonObject | None = AVAILABLE_RUNTIME
+) -> ConversationInfo:
     """`ConversationInfo` of a loaded conversation; secrets redacted."""
     state, record = live.state, live.record
     return ConversationInfo(
@@ -83,7 +100,8 @@ def conversation_info(live: LiveConversation) -> ConversationInfo:
         tags=record.tags,
         agent=redact_agent(state.agent),
         client_tools=record.request.client_tools,
-        tool_module_qualnames=record.request.tool_module_qualnames,
+        tool_module_qualnames=_tool_module_qualnames(record),
+        runtime_info=dict(runtime_info) if runtime_info is not None else None,
     )
 
 
@@ -143,7 +161,7 @@ class ConversationService:
         logger.info("conversation started conversation_id=%s sandbox_id=%s", cid, sandbox_id)
 
         await self.runner.on_created(cid, request.initial_message)
-        return conversation_info(await self._log.live(cid))
+        return conversation_info(await self._log.live(cid), runtime_info=None)
 
     async def get_conversation(self, sandbox_id: str, conversation_id: str) -> ConversationInfo:
         return conversation_info(await self.live(sandbox_id, conversation_id))
