@@ -15,6 +15,7 @@ from ohlocal.agent.condenser import (
     summary_request,
 )
 from ohlocal.agent.prompts import SYSTEM_PROMPT, secrets_note
+from ohlocal.errors import ConversationNotFound
 from ohlocal.llm.metrics import UsageMetrics
 from ohlocal.llm.types import LLMRequest
 from ohlocal.models.content import TextContent
@@ -64,8 +65,11 @@ class AgentContext:
     async def state(self, cid: UUID | str) -> ConversationState:
         return await self.log.state(cid)
 
-    async def publish_full_state(self, cid: UUID | str | str) -> None:
-        self.log.publish_transient(cid, await self.log.full_state_event(cid))
+    async def publish_full_state(self, cid: UUID | str) -> None:
+        try:
+            self.log.publish_transient(cid, await self.log.full_state_event(cid))
+        except ConversationNotFound:
+            return  # deleted meanwhile: nobody is listening
 
     # ----- tools -----
 
@@ -94,14 +98,14 @@ class AgentContext:
         if host is not None:
             host.update_secrets(await self.log.secrets(cid))
 
-    async def close_tool_host(self, cid: UUID | str | str) -> None:
+    async def close_tool_host(self, cid: UUID | str) -> None:
         host = self._hosts.pop(conversation_key(cid), None)
         if host is not None:
             await host.close()
 
     # ----- the system prompt -----
 
-    async def ensure_system_prompt(self, cid: UUID | str | str) -> None:
+    async def ensure_system_prompt(self, cid: UUID | str) -> None:
         """The first event of a conversation that runs or gets a message."""
         if any(isinstance(e, SystemPromptEvent) for e in await self.events(cid)):
             return
@@ -136,7 +140,7 @@ class AgentContext:
 
     # ----- condensation -----
 
-    async def condense_if_needed(self, cid: UUID | str | str) -> None:
+    async def condense_if_needed(self, cid: UUID | str) -> None:
         config = CondenserConfig.of((await self.state(cid)).agent)
         if config is None:
             return
@@ -164,7 +168,7 @@ class AgentContext:
         )
         logger.info("conversation condensed conversation_id=%s forgotten=%d", cid, len(forgotten))
 
-    def forget(self, cid: UUID | str | str) -> None:
+    def forget(self, cid: UUID | str) -> None:
         self._metrics.pop(conversation_key(cid), None)
 
 

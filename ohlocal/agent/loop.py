@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+SNAPSHOT_REPEAT_DELAY = 0.5
 RESULT_KINDS = ("ObservationEvent", "AgentErrorEvent", "UserRejectObservation")
 MAX_ITERATIONS_ERROR = ErrorClassification(kind="agent_action", retryable=False, user_action="none")
 
@@ -102,6 +103,11 @@ class ConversationLoop:
             self.running = False
             self._run_scope = None
             self.done.set()
+            await self.ctx.publish_full_state(cid)
+            # NOTE: SDK 1.58.2 only accepts a post-run snapshot once its POST /run returned;
+            # a run faster than that response would leave run() waiting 30 s for REST, so the
+            # snapshot is sent once more, shortly after.
+            await anyio.sleep(SNAPSHOT_REPEAT_DELAY)
             await self.ctx.publish_full_state(cid)
             logger.info("agent run ended conversation_id=%s", cid)
 

@@ -33,18 +33,22 @@ NAMES = [
     "limits_and_llm_error",
     "event_search_filters",
 ]
-# Recordings (or parts) ohlocal does not reproduce yet: name -> "GAP: ..." reason.
-GAPS: dict[str, str] = {}
+# Steps of a recording ohlocal does not reproduce: (name, step index) -> "GAP: ..." reason.
+# The main test leaves these steps out; test_agent_recording_gap checks each, strictly xfailed.
+GAPS: dict[tuple[str, int], str] = {
+    ("secrets_update", 3): "GAP: GET right after POST /secrets lists the new secrets at once; "
+    "the reference showed the previous list until the next run (docs/compatibility.md)",
+}
 IN_PROCESS = ["terminal_file_editor_finish", "interrupt_during_llm"]
 
 
 def _params(names: list[str]) -> list[object]:
-    return [
-        pytest.param(
-            n, id=n, marks=[pytest.mark.xfail(reason=GAPS[n], strict=True)] if n in GAPS else []
-        )
-        for n in names
-    ]
+    return [pytest.param(n, id=n) for n in names]
+
+
+def _without_gaps(name: str, problems: list[str]) -> list[str]:
+    gap_steps = tuple(f"step {step} " for (n, step) in GAPS if n == name)
+    return [p for p in problems if not p.startswith(gap_steps)] if gap_steps else problems
 
 
 def _replay(settings, recording: dict, llm: dict, served) -> list[str]:
@@ -75,7 +79,24 @@ def test_agent_recording_scripted_http_llm_matches(name: str, podman_settings) -
             "usage_id": "agent",
         }
         problems = _replay(podman_settings, recording, config, lambda _client: llm.served)
+    problems = _without_gaps(name, problems)
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.podman
+@pytest.mark.parametrize(
+    ("name", "step"),
+    [
+        pytest.param(n, s, id=f"{n}-step{s}", marks=pytest.mark.xfail(reason=r, strict=True))
+        for (n, s), r in GAPS.items()
+    ],
+)
+def test_agent_recording_gap(name: str, step: int, podman_settings) -> None:
+    recording = json.loads((RECORDINGS / f"{name}.json").read_text())
+    with ScriptedLLMServer(load_script(RECORDINGS / f"{name}.json")) as llm:
+        config = {"model": "openai/fake-model", "base_url": llm.base_url, "usage_id": "agent"}
+        problems = _replay(podman_settings, recording, config, lambda _client: llm.served)
+    assert [p for p in problems if p.startswith(f"step {step} ")] == []
 
 
 @pytest.mark.podman
@@ -95,5 +116,5 @@ def test_agent_recording_replay_provider_matches(name: str, podman_settings) -> 
     def served(client) -> int:
         return client.app.state.services.runner.llms.replay(path).player.served
 
-    problems = _replay(settings, recording, config, served)
+    problems = _without_gaps(name, _replay(settings, recording, config, served))
     assert problems == [], "\n".join(problems)

@@ -3,7 +3,8 @@
 Not collected by pytest. Run from the repository root, in a Python 3.12 venv with the SDK:
 
     /root/.pyenv/versions/3.12.1/bin/python -m venv /tmp/sdk-agent-venv
-    /tmp/sdk-agent-venv/bin/pip install openhands-sdk==1.58.2 openhands-workspace==1.58.2
+    /tmp/sdk-agent-venv/bin/pip install openhands-sdk==1.58.2 openhands-workspace==1.58.2 \
+        openhands-tools==1.58.2
     /tmp/sdk-agent-venv/bin/python tests/sdk/remote_conversation_check.py
 
 It starts a scripted OpenAI-compatible LLM (tests/support/scripted_llm.py) and `ohlocal serve`
@@ -25,6 +26,10 @@ import time
 from pathlib import Path
 
 import httpx
+
+# Importing the tools registers their definitions, so SystemPromptEvents validate client-side.
+import openhands.tools.file_editor  # noqa: F401
+import openhands.tools.terminal  # noqa: F401
 from openhands.sdk import LLM, Agent, Conversation, Tool
 from openhands.sdk.workspace import RemoteWorkspace
 from pydantic import SecretStr
