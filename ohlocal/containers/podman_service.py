@@ -94,6 +94,7 @@ class PodmanService:
         self.pid_file = state_dir / "service.pid"
         self.conf = write_containers_conf(state_dir)
         self.pid: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -108,14 +109,18 @@ class PodmanService:
             return self.url
         self.socket_path.parent.mkdir(parents=True, exist_ok=True)
         self.socket_path.unlink(missing_ok=True)
-        proc = subprocess.Popen(
-            [podman, "system", "service", "--time=0", self.url],
-            env=podman_env(self.conf),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.state_dir / "service.log").open("ab"),
-            start_new_session=True,
-        )
+        # The child keeps its own copy of the log descriptor; ours is closed at once.
+        with (self.state_dir / "service.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [podman, "system", "service", "--time=0", self.url],
+                env=podman_env(self.conf),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+        # Kept so the child is reaped through its Popen (no "still running" warning at exit).
+        self._proc = proc
         self.pid = proc.pid
         self.pid_file.write_text(str(proc.pid))
         deadline = time.monotonic() + SERVICE_READY_TIMEOUT
@@ -165,6 +170,10 @@ class PodmanService:
         except ProcessLookupError:
             pass
         _reaped(self.pid)
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.returncode is None:
+            # Reaped above by pid; tell the Popen object so it does not warn when collected.
+            proc.returncode = 0
         self.pid_file.unlink(missing_ok=True)
         logger.info("podman service stopped pid=%s", self.pid)
         self.pid = None
