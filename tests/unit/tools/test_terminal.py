@@ -138,3 +138,17 @@ def test_clip_keeps_head_and_tail():
 def test_mask_and_quote():
     assert mask("x secret y", {"S": "secret", "E": ""}) == "x <secret-hidden> y"
     assert bash_quote("a'b\\c\nd") == "$'a\\'b\\\\c\\x0ad'"
+
+
+async def test_shim_survives_bad_terminal_requests(runtime):
+    from ohlocal.errors import BackendError
+
+    async with runtime.shim.connect() as conn:
+        await conn.send({"op": "terminal", "session": "s", "action": "start"})
+        assert (await conn.receive())["state"] == "started"
+    for request in ({"op": "terminal"}, {"op": "terminal", "session": "s", "action": "bogus"}):
+        async with runtime.shim.connect() as conn:
+            await conn.send(request)
+            with pytest.raises(BackendError):
+                await conn.receive()
+    assert await runtime.shim.ping() > 0
