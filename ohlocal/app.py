@@ -84,6 +84,9 @@ def create_app(
                 logger.info("ohlocal ready backend=%s", backend.info.name)
                 yield
                 tg.cancel_scope.cancel()
+                if isinstance(services.runner, AgentRunner):
+                    with anyio.CancelScope(shield=True):
+                        await services.runner.aclose()
         finally:
             await backend.close()
             await db.close()

@@ -37,6 +37,8 @@ def needs_condensation(events: list[dict[str, Any]], config: CondenserConfig) ->
     return len(view_events(events)) > config.max_size
 
 
+# GAP: only max_size and keep_first shape the policy (max_tokens, minimum_progress ignored);
+# one forced condensation is recorded; more recordings would pin the reference's policy.
 def forgotten_events(events: list[dict[str, Any]], config: CondenserConfig) -> list[dict[str, Any]]:
     """The middle of the view: all but the first `keep_first` events and a tail that brings the
     view down to half its size; results of a forgotten action are forgotten with it."""

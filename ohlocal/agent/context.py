@@ -135,6 +135,9 @@ class AgentContext:
             metrics = self._metrics[conversation_key(cid)] = UsageMetrics()
             metrics.load(state.stats)
         metrics.record(usage_id, config.model, response)
+        # GAP: updates carry the accumulated figures only, so GET shows no latency or per-call
+        # lists; the full lists in every update would grow the log quadratically; closes with
+        # a separate metrics store.
         await self.append(cid, ConversationStateUpdateEvent(key="stats", value=metrics.snapshot()))
         return response
 

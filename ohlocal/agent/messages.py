@@ -29,6 +29,8 @@ def view_events(events: list[Jsonish]) -> list[Jsonish]:
     condensation = next((e for e in reversed(events) if e["kind"] == "Condensation"), None)
     forgotten = set(condensation.get("forgotten_event_ids") or []) if condensation else set()
     view = [e for e in events if e["kind"] in LLM_KINDS and e["id"] not in forgotten]
+    # GAP: the summary is one user message at summary_offset; the reference's request after a
+    # condensation had one message fewer; recorded message roles would settle its rendering.
     if condensation and condensation.get("summary") is not None:
         offset = condensation.get("summary_offset") or 0
         summary = {"kind": "CondensationSummary", "id": "", "summary": condensation["summary"]}

@@ -106,6 +106,8 @@ class OpenAICompatProvider:
             raise LLMNoResponseError(f"the LLM answered with non-JSON: {exc}") from exc
         return parsed
 
+    # GAP: no StreamingDeltaEvents: chunks are assembled before the ActionEvent is written;
+    # closes when the loop publishes deltas through EventLog.publish_transient.
     async def _stream(
         self, url: str, headers: dict[str, str], body: dict[str, Any], timeout: httpx.Timeout
     ) -> dict[str, Any]:
