@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: serve test test-fast lint image bench docs clean
+.PHONY: serve test test-fast lint image bench docs clean sdk-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,12 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## sdk-check: opt-in; the real OpenHands SDK 1.58.2 RemoteConversation against ohlocal on Podman
+SDK_VENV ?= /tmp/sdk-agent-venv
+PYTHON312 ?= /root/.pyenv/versions/3.12.1/bin/python
+sdk-check: $(STAMP)
+	test -x $(SDK_VENV)/bin/python || ( $(PYTHON312) -m venv $(SDK_VENV) \
+		&& $(SDK_VENV)/bin/pip install -q openhands-sdk==1.58.2 openhands-workspace==1.58.2 \
+		openhands-tools==1.58.2 )
+	$(SDK_VENV)/bin/python tests/sdk/remote_conversation_check.py

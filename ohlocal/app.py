@@ -16,9 +16,14 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from ohlocal import __version__
 from ohlocal.agent_server.bash_routes import BashController
 from ohlocal.agent_server.bash_socket_routes import bash_events_socket
+from ohlocal.agent_server.conversation_control_routes import ConversationControlController
+from ohlocal.agent_server.conversation_routes import ConversationController
+from ohlocal.agent_server.event_routes import EventController
+from ohlocal.agent_server.event_socket_routes import event_socket
 from ohlocal.agent_server.file_routes import FileController
 from ohlocal.agent_server.git_routes import GitController
 from ohlocal.agent_server.health_routes import AgentHealthController
+from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.agent_server.tools_routes import ToolsController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
@@ -27,19 +32,30 @@ from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
+from ohlocal.services.agent_runner import AgentRunner
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
+from ohlocal.services.conversation_service import ConversationService
+from ohlocal.services.event_log import EventLog
+from ohlocal.services.event_service import EventService
 from ohlocal.services.file_service import FileService
 from ohlocal.services.git_service import GitService
 from ohlocal.services.registry import Services
+from ohlocal.services.runner_api import RunnerContext, RunnerFactory, UnavailableRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.settings import Settings
 from ohlocal.store.bash_event_store import BashEventStore
+from ohlocal.store.conversation_store import ConversationStore
 from ohlocal.store.db import Database
+from ohlocal.store.event_store import EventStore
 from ohlocal.store.sandbox_store import SandboxStore
 
 logger = logging.getLogger(__name__)
+
+# The agent loop's runner factory. The agent-loop branch sets this when it merges; until then
+# agent work (create with a runner call, run, pause, ...) answers 503 via UnavailableRunner.
+DEFAULT_RUNNER_FACTORY: RunnerFactory | None = AgentRunner
 
 
 @get("/openapi.json", include_in_schema=False)
@@ -48,8 +64,13 @@ async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, object]:
     return request.app.openapi_schema.to_schema()
 
 
-def create_app(settings: Settings, bound_port: Callable[[], int | None] = lambda: None) -> Litestar:
-    """Build the application. `bound_port` tells the port really bound when --port was 0."""
+def create_app(
+    settings: Settings,
+    bound_port: Callable[[], int | None] = lambda: None,
+    runner_factory: RunnerFactory | None = None,
+) -> Litestar:
+    """Build the application. `bound_port` tells the port really bound when --port was 0;
+    `runner_factory` overrides DEFAULT_RUNNER_FACTORY (tests, benches)."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -57,15 +78,25 @@ def create_app(settings: Settings, bound_port: Callable[[], int | None] = lambda
         backend = await open_backend(settings)
         try:
             async with anyio.create_task_group() as tg:
-                app.state.services = _build_services(
-                    settings, db, backend, tg.start_soon, bound_port
+                services = _build_services(
+                    settings,
+                    db,
+                    backend,
+                    tg.start_soon,
+                    bound_port,
+                    runner_factory or DEFAULT_RUNNER_FACTORY,
                 )
-                sandboxes: SandboxService = app.state.services.sandboxes
+                app.state.services = services
+                sandboxes: SandboxService = services.sandboxes
                 await sandboxes.adopt()
+                await services.runner.recover()
                 tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
                 logger.info("ohlocal ready backend=%s", backend.info.name)
                 yield
                 tg.cancel_scope.cancel()
+                if isinstance(services.runner, AgentRunner):
+                    with anyio.CancelScope(shield=True):
+                        await services.runner.aclose()
         finally:
             await backend.close()
             await db.close()
@@ -81,6 +112,11 @@ def create_app(settings: Settings, bound_port: Callable[[], int | None] = lambda
             FileController,
             GitController,
             ToolsController,
+            AgentServerInfoController,
+            ConversationController,
+            ConversationControlController,
+            EventController,
+            event_socket,
             openapi_json,
         ],
         dependencies=DEPENDENCIES,
@@ -106,6 +142,7 @@ def _build_services(
     backend: object,
     spawn: Callable[..., object],
     bound_port: Callable[[], int | None],
+    runner_factory: RunnerFactory | None,
 ) -> Services:
     specs = SandboxSpecService(settings.all_specs())
     sandboxes = SandboxService(
@@ -117,6 +154,10 @@ def _build_services(
         spawn=spawn,
     )
     git = GitService(sandboxes)
+    event_log = EventLog(EventStore(db), ConversationStore(db))
+    context = RunnerContext(settings, event_log, sandboxes, spawn)
+    runner = runner_factory(context) if runner_factory else UnavailableRunner()
+    conversations = ConversationService(event_log, sandboxes, runner)
     return Services(
         settings=settings,
         db=db,
@@ -127,5 +168,9 @@ def _build_services(
         files=FileService(sandboxes),
         git=git,
         archives=ArchiveService(sandboxes, git, settings.home / "tmp"),
+        event_log=event_log,
+        conversations=conversations,
+        events=EventService(event_log, conversations),
+        runner=runner,
         started_at=time.monotonic(),
     )

@@ -16,7 +16,7 @@ from ohlocal.app import create_app
 from ohlocal.doctor import run_checks
 from ohlocal.errors import ConfigError
 from ohlocal.image import build_image
-from ohlocal.settings import DEFAULT_IMAGE, build_settings
+from ohlocal.settings import DEFAULT_IMAGE, LLM_SETTINGS_HELP, build_settings
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -101,6 +101,36 @@ def main() -> None:
     help=f"Image of the default sandbox spec  [default: {DEFAULT_IMAGE}].",
 )
 @click.option(
+    "--llm-provider",
+    envvar="OHLOCAL_LLM_PROVIDER",
+    show_envvar=True,
+    type=click.Choice(["openai", "replay"]),
+    default=None,
+    help=LLM_SETTINGS_HELP["llm_provider"] + "  [default: openai]",
+)
+@click.option(
+    "--llm-model",
+    envvar="OHLOCAL_LLM_MODEL",
+    show_envvar=True,
+    default=None,
+    help=LLM_SETTINGS_HELP["llm_model"] + "  [default: gpt-4o-mini]",
+)
+@click.option(
+    "--llm-base-url",
+    envvar="OHLOCAL_LLM_BASE_URL",
+    show_envvar=True,
+    default=None,
+    help=LLM_SETTINGS_HELP["llm_base_url"],
+)
+@click.option(
+    "--llm-script",
+    envvar="OHLOCAL_LLM_SCRIPT",
+    show_envvar=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help=LLM_SETTINGS_HELP["llm_script"],
+)
+@click.option(
     "--log-level",
     envvar="OHLOCAL_LOG_LEVEL",
     show_envvar=True,
@@ -118,6 +148,10 @@ def serve(
     podman_url: str | None,
     public_url: str | None,
     image: str | None,
+    llm_provider: str | None,
+    llm_model: str | None,
+    llm_base_url: str | None,
+    llm_script: Path | None,
     log_level: str,
 ) -> None:
     """Serve the App Server API and every sandbox's Agent Server API on one port."""
@@ -132,6 +166,10 @@ def serve(
             podman_url=podman_url,
             public_url=public_url,
             image=image,
+            llm_provider=llm_provider,
+            llm_model=llm_model,
+            llm_base_url=llm_base_url,
+            llm_script=llm_script,
         )
     except ConfigError as exc:
         raise click.UsageError(exc.message) from exc

@@ -103,3 +103,63 @@ class PathEscapes(PathNotAllowed):
 
 class FeatureDisabled(AppError):
     """A feature the reference can turn off, and that ohlocal does not bundle."""
+
+
+class ConversationNotFound(NotFound):
+    def __init__(self, conversation_id: str) -> None:
+        # NOTE: the reference's detail text (event_router.py), recorded in event_search_filters.
+        super().__init__(f"Conversation not found: {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class EventNotFound(NotFound):
+    def __init__(self, conversation_id: str, event_id: str) -> None:
+        # NOTE: the reference answers an unknown event id with the bare "Not Found" detail.
+        super().__init__("Not Found")
+        self.conversation_id = conversation_id
+        self.event_id = event_id
+
+
+class ConversationAlreadyRunning(Conflict):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Conversation already running: {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class NoCondenser(Conflict):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Conversation {conversation_id} has no condenser configured")
+        self.conversation_id = conversation_id
+
+
+class ConversationExists(Conflict):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Conversation already exists: {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class RunnerUnavailable(AppError):
+    """No conversation runner is installed in this server; agent work cannot start."""
+
+
+class ToolError(AppError):
+    """A tool call the agent made cannot be run; the message is the AgentErrorEvent `error`."""
+
+    def __init__(self, tool_name: str, message: str) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+
+
+class UnknownTool(ToolError):
+    def __init__(self, tool_name: str, available: list[str]) -> None:
+        super().__init__(tool_name, f"Tool '{tool_name}' not found. Available: {available!r}")
+        self.available = available
+
+
+class ToolArgumentError(ToolError):
+    """The arguments are not JSON, or do not fit the tool's action model."""
+
+
+class ToolExecutionError(ToolError):
+    """The action is valid but the tool refused to run it (for example `reset` with
+    `is_input`)."""

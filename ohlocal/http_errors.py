@@ -24,6 +24,7 @@ from ohlocal.errors import (
     NotFound,
     PathEscapes,
     PathNotAllowed,
+    RunnerUnavailable,
     SandboxNotRunning,
     Unauthorized,
 )
@@ -42,6 +43,7 @@ STATUS_BY_ERROR: list[tuple[type[AppError], int]] = [
     (Conflict, 409),
     (BackendUnavailable, 503),
     (FeatureDisabled, 503),
+    (RunnerUnavailable, 503),
     (BackendError, 502),
     (ConfigError, 500),
 ]
@@ -114,8 +116,28 @@ def _translate(item: dict[str, Any], request: Request[Any, Any, Any]) -> dict[st
             raw,
         )
     if "Invalid enum value" in message or "Expected" in message and "enum" in message:
-        return validation_item(loc, message, "enum", raw)
+        return _enum_item(loc, message, raw, request, key)
     return validation_item(loc, message, "value_error", raw)
+
+
+def _enum_item(
+    loc: tuple[str | int, ...],
+    message: str,
+    raw: Any,
+    request: Request[Any, Any, Any],
+    key: str | None,
+) -> dict[str, Any]:
+    """pydantic's enum error: the allowed values in `msg` and `ctx.expected`, taken from the
+    handler parameter's enum type."""
+    try:
+        parameter = request.route_handler.parsed_fn_signature.parameters[key or ""]
+        values = [f"'{member.value}'" for member in parameter.annotation]
+    except (KeyError, TypeError, AttributeError):
+        return validation_item(loc, message, "enum", raw)
+    expected = " or ".join([", ".join(values[:-1]), values[-1]] if len(values) > 1 else values)
+    out = validation_item(loc, f"Input should be {expected}", "enum", raw)
+    out["ctx"] = {"expected": expected}
+    return out
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

@@ -13,6 +13,7 @@ import msgspec
 from ohlocal.errors import ConfigError
 
 Backend = Literal["podman", "process", "auto"]
+LLMProviderName = Literal["openai", "replay"]
 
 DEFAULT_IMAGE = "localhost/ohlocal-sandbox:bookworm"
 DEFAULT_WORKING_DIR = "/workspace"
@@ -46,6 +47,11 @@ class ConfigFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, froze
     public_url: str | None = None
     image: str | None = None
     reconcile_interval: float | None = None
+    llm_provider: LLMProviderName | None = None
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_script: Path | None = None
     sandbox_specs: list[SandboxSpecConfig] = msgspec.field(default_factory=list)
 
 
@@ -61,6 +67,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     session_api_key: str | None = None
     image: str = DEFAULT_IMAGE
     reconcile_interval: float = 2.0
+    # LLM defaults for conversations whose `agent.llm` leaves them out. With llm_provider
+    # "replay" every conversation plays llm_script instead (the contract-fixture mode).
+    llm_provider: LLMProviderName = "openai"
+    llm_model: str = "gpt-4o-mini"
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_script: Path | None = None
     sandbox_specs: tuple[SandboxSpecConfig, ...] = ()
     config_file: Path | None = None
 
@@ -95,6 +108,21 @@ _ENV_NAMES = {
     "session_api_key": str,
     "image": str,
     "reconcile_interval": float,
+    "llm_provider": str,
+    "llm_model": str,
+    "llm_base_url": str,
+    "llm_api_key": str,
+    "llm_script": str,
+}
+
+# One-line help per LLM setting (the CLI options and docs/settings.md use the same text).
+LLM_SETTINGS_HELP = {
+    "llm_provider": "LLM provider for every conversation: openai (any OpenAI-compatible "
+    "server) or replay (play --llm-script).",
+    "llm_model": "Default model when a conversation's agent.llm names none.",
+    "llm_base_url": "Default OpenAI-compatible base URL, for example http://127.0.0.1:11434/v1.",
+    "llm_api_key": "Default API key for the LLM; never logged.",
+    "llm_script": "LLM script file (a recording or its llm_script) played by the replay provider.",
 }
 
 
@@ -144,7 +172,7 @@ def build_settings(
     values.update({k: v for k, v in flags.items() if v is not None})
 
     try:
-        return msgspec.convert(
+        settings = msgspec.convert(
             {**values, "home": str(home), "sandbox_specs": specs, "config_file": config_file},
             Settings,
             from_attributes=True,
@@ -152,6 +180,9 @@ def build_settings(
         )
     except msgspec.ValidationError as exc:
         raise ConfigError(f"invalid setting: {exc}") from exc
+    if settings.llm_provider == "replay" and settings.llm_script is None:
+        raise ConfigError("llm_provider 'replay' needs a script: set --llm-script FILE")
+    return settings
 
 
 def _dec_hook(type_: type, obj: object) -> object:

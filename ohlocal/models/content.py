@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import msgspec
 
 
 # NOTE: both are `extra="forbid"` in SDK 1.58.2 (TextContent additionalProperties false); the
-# `type` field is the discriminator and is always emitted.
-class TextContent(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+# `type` field is the discriminator and is always emitted. It is msgspec's tag, so that
+# `list[TextContent | ImageContent]` (observation and message content) can be decoded; msgspec
+# emits the tag first, where the reference emits `cache_prompt` first.
+class TextContent(
+    msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="type", tag="text"
+):
     cache_prompt: bool = False
-    type: Literal["text"] = "text"
     text: str
 
 
-class ImageContent(msgspec.Struct, kw_only=True):
+class ImageContent(msgspec.Struct, kw_only=True, tag_field="type", tag="image"):
     cache_prompt: bool = False
-    type: Literal["image"] = "image"
     image_urls: list[str]
 
 

@@ -15,6 +15,8 @@ Requests:
          or {"t": "missing", "reason": "..."} when there is no regular file to read.
   {"op": "write_file", "path": "/abs"}, then {"b64": "..."} lines and {"end": true}
       -> {"t": "written", "size": N}; parent directories are created.
+  {"op": "terminal", "session": "...", "action": "start"|"send"|"signal"|"close", ...}
+      -> {"t": "terminal", ...}: a persistent interactive bash per session id; see _terminal.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import base64
 import codecs
 import json
 import os
+import re
 import signal
 import stat
 import sys
@@ -171,6 +174,8 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             await _read_file(request, writer)
         elif op == "write_file":
             await _write_file(request, reader, writer)
+        elif op == "terminal":
+            await _send(writer, await _terminal(request))
         else:
             await _send(writer, {"t": "error", "detail": f"unknown op {op!r}"})
     except (ConnectionError, asyncio.IncompleteReadError):
@@ -182,6 +187,145 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             pass
     finally:
         writer.close()
+
+
+# ----- persistent terminal sessions -----
+#
+# Each session is one interactive bash reading commands from a pipe, stdout and stderr merged.
+# Its prompt (PS1) is a marker line carrying the last exit code, the user, the host, the
+# working directory and the python path, so the end of a command is the next marker.
+
+MARK = "\x1eOHLPS1\x1f"
+PS1 = (
+    "\\n"
+    + MARK
+    + "$?\x1f\\u\x1f\\h\x1f$PWD\x1f"
+    + "$(command -v python 2>/dev/null || command -v python3 2>/dev/null)\x1e\\n"
+)
+PROMPT_RE = re.compile(
+    "\r?\n?" + MARK + "(-?\\d+)\x1f([^\x1f]*)\x1f([^\x1f]*)\x1f([^\x1f]*)\x1f([^\x1e]*)\x1e\r?\n"
+)
+SESSIONS: dict[str, TerminalSession] = {}
+
+
+class TerminalSession:
+    """One bash process and the output it produced since the last read."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.buffer = ""
+        self.changed = asyncio.Event()
+        self.reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while True:
+            data = await self.proc.stdout.read(CHUNK)
+            self.buffer += decoder.decode(data, final=not data)
+            self.changed.set()
+            if not data:
+                return
+
+    def alive(self) -> bool:
+        return self.proc.returncode is None and not self.reader.done()
+
+    async def wait(self, no_change: float | None, hard: float | None) -> dict[str, Any]:
+        """Wait for the next prompt, for `no_change` seconds without output, or `hard` seconds;
+        return the output taken from the buffer and, at a prompt, what the prompt reports."""
+        loop = asyncio.get_running_loop()
+        deadline = None if hard is None else loop.time() + hard
+        while True:
+            found = PROMPT_RE.search(self.buffer)
+            if found:
+                output, self.buffer = self.buffer[: found.start()], self.buffer[found.end() :]
+                return _prompt_reply(output, found)
+            if self.reader.done():
+                output, self.buffer = self.buffer, ""
+                code = await self.proc.wait()
+                return {"t": "terminal", "output": output, "state": "exited", "exit_code": code}
+            limit = no_change
+            if deadline is not None:
+                left = deadline - loop.time()
+                limit = left if limit is None else min(limit, left)
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), limit)
+            except asyncio.TimeoutError:  # noqa: UP041 - distinct from TimeoutError before 3.11
+                output, self.buffer = self.buffer, ""
+                hit_hard = deadline is not None and loop.time() >= deadline - 0.01
+                return {"t": "terminal", "output": output, "state": "hard" if hit_hard else "idle"}
+
+    def close(self) -> None:
+        _signal_group(self.proc, signal.SIGKILL)
+        self.reader.cancel()
+
+
+def _prompt_reply(output: str, found: re.Match[str]) -> dict[str, Any]:
+    code, user, host, cwd, python = found.groups()
+    return {
+        "t": "terminal",
+        "output": output,
+        "state": "done",
+        "exit_code": int(code),
+        "username": user,
+        "hostname": host,
+        "working_dir": cwd,
+        "py_interpreter_path": python or None,
+    }
+
+
+async def _terminal_start(request: dict[str, Any]) -> TerminalSession:
+    env = dict(os.environ)
+    env.update(request.get("env") or {})
+    env.update({"PS1": PS1, "PS2": "", "HISTFILE": "/dev/null", "TERM": "dumb"})
+    env.pop("PROMPT_COMMAND", None)
+    cwd = request.get("cwd") or None
+    proc = await asyncio.create_subprocess_exec(
+        "/bin/bash",
+        "--noprofile",
+        "--norc",
+        "--noediting",
+        "+H",
+        "-i",
+        cwd=cwd if cwd and os.path.isdir(cwd) else None,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    session = TerminalSession(proc)
+    await session.wait(None, 10.0)  # start-up notices, up to the first prompt
+    return session
+
+
+async def _terminal(request: dict[str, Any]) -> dict[str, Any]:
+    """Run one terminal action: start (replacing any session of that id), send text to
+    bash's stdin, signal the session's process group, or close it. `send` and `signal` wait
+    as `_TerminalSession.wait` describes."""
+    session_id = str(request["session"])
+    action = request.get("action")
+    session = SESSIONS.get(session_id)
+    if action in ("start", "close") and session is not None:
+        session.close()
+        SESSIONS.pop(session_id, None)
+    if action == "close":
+        return {"t": "terminal", "state": "closed"}
+    if action == "start":
+        SESSIONS[session_id] = await _terminal_start(request)
+        return {"t": "terminal", "state": "started", "pid": SESSIONS[session_id].proc.pid}
+    if session is None or not session.alive():
+        return {"t": "terminal", "state": "missing"}
+    if action == "send":
+        assert session.proc.stdin is not None
+        session.proc.stdin.write(str(request.get("text", "")).encode())
+        await session.proc.stdin.drain()
+    elif action == "signal":
+        _signal_group(session.proc, int(request["signum"]))
+    elif action != "read":
+        return {"t": "error", "detail": f"unknown terminal action {action!r}"}
+    return await session.wait(request.get("no_change"), request.get("hard"))
 
 
 async def _serve(socket_path: str, service_command: str | None, workdir: str | None) -> None:

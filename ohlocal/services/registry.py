@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from ohlocal.containers.base import Backend
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
+from ohlocal.services.conversation_service import ConversationService
+from ohlocal.services.event_log import EventLog
+from ohlocal.services.event_service import EventService
 from ohlocal.services.file_service import FileService
 from ohlocal.services.git_service import GitService
+from ohlocal.services.runner_api import ConversationRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.settings import Settings
@@ -29,5 +33,9 @@ class Services:
     files: FileService
     git: GitService
     archives: ArchiveService
+    event_log: EventLog
+    conversations: ConversationService
+    events: EventService
+    runner: ConversationRunner
     started_at: float = field(default_factory=time.monotonic)
     last_request_at: float = field(default_factory=time.monotonic)

@@ -292,6 +292,12 @@ class SandboxService:
         status, handle = _observed_status(record, found)
         if status is record.status and handle == record.handle:
             return
+        # The listing may predate an operation that finished since (we now hold the lock):
+        # look at this one container again before changing anything.
+        found = await self._observe(record.handle or (found[0] if found else None))
+        status, handle = _observed_status(record, found)
+        if status is record.status and handle == record.handle:
+            return
         logger.warning(
             "sandbox status reconciled sandbox_id=%s from=%s to=%s",
             record.id,
@@ -304,6 +310,12 @@ class SandboxService:
         if status is SandboxStatus.ERROR and record.detail is None:
             record.detail = "sandbox container exited"
         await self._store.update(record)
+
+    async def _observe(self, handle: str | None) -> tuple[str, RuntimeState] | None:
+        if handle is None:
+            return None
+        state = await self._backend.state(handle)
+        return None if state is RuntimeState.MISSING else (handle, state)
 
     async def reconcile_forever(self, interval: float) -> None:
         while True:

@@ -35,4 +35,39 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX bash_event_sort ON bash_event (sandbox_id, sort_key);
     CREATE INDEX bash_event_command ON bash_event (sandbox_id, command_id, "order");
     """,
+    # 3: agent-server conversations, their event log and their secret values
+    """
+    CREATE TABLE conversation (
+        id TEXT PRIMARY KEY,
+        sandbox_id TEXT NOT NULL,
+        request TEXT NOT NULL,
+        title TEXT,
+        tags TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX conversation_sandbox ON conversation (sandbox_id, created_at, id);
+    CREATE TABLE event (
+        seq INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversation (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        body TEXT,
+        full_json BLOB NOT NULL,
+        compact_json BLOB NOT NULL
+    );
+    CREATE UNIQUE INDEX event_conversation_id ON event (conversation_id, id);
+    CREATE INDEX event_conversation_seq ON event (conversation_id, seq);
+    CREATE INDEX event_conversation_kind ON event (conversation_id, kind, seq);
+    CREATE INDEX event_conversation_source ON event (conversation_id, source, seq);
+    CREATE INDEX event_conversation_timestamp ON event (conversation_id, timestamp);
+    CREATE TABLE conversation_secret (
+        conversation_id TEXT NOT NULL REFERENCES conversation (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, name)
+    );
+    """,
 ]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-RECORDINGS = Path("/work/shared/recordings")
+from tests.support.paths import RECORDINGS
+
 RECORDED_WORKDIR = "/workspace"
 # Exchanges that need conversations, which the workspace routes do not cover: skipped by op,
 # and by path prefix (the conversation-scoped bash and git variants).

@@ -1,0 +1,171 @@
+"""Comparing a replay with its recording: status codes and response shapes per step, and per
+conversation the event sequence and the values the recordings README calls stable."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ohlocal.replay.steps import ReplayResult
+
+# Every volatile value the comparison normalises, and how. Nothing else is normalised.
+# - `ConversationStateUpdateEvent`s with key `stats`: dropped from event lists and `items`
+#   (their number depends on timing; README "What varies between runs").
+# - `stats` and `metrics` values anywhere: replaced by "<stats>" (token and latency figures).
+# - `observation.metadata` of terminal observations: "<metadata>" (host name, pid, paths).
+# - `paginate` steps: their pages are merged into one item list (page counts follow the
+#   number of `stats` events).
+# Ids, timestamps and page ids are never compared as values: shapes compare JSON types only.
+STATS_VALUE = "<stats>"
+METADATA_VALUE = "<metadata>"
+VOLATILE_SUBTREES = {"stats": STATS_VALUE, "metrics": STATS_VALUE}
+
+
+def is_stats_update(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("kind") == "ConversationStateUpdateEvent"
+        and value.get("key") == "stats"
+    )
+
+
+def normalise(value: Any) -> Any:
+    """The value with every volatile field listed above normalised."""
+    if isinstance(value, list):
+        return [normalise(v) for v in value if not is_stats_update(v)]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in VOLATILE_SUBTREES and item is not None:
+            out[key] = VOLATILE_SUBTREES[key]
+        elif key == "metadata" and value.get("kind") == "TerminalObservation":
+            out[key] = METADATA_VALUE
+        else:
+            out[key] = normalise(item)
+    return out
+
+
+def shape(value: Any) -> Any:
+    """Keys at every level and JSON types; a list is the set of its items' shapes."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        shapes = {json.dumps(shape(item), sort_keys=True) for item in value}
+        return sorted(shapes)
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def event_digest(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Per event (stats updates left out): kind, plus what the README calls stable for it."""
+    digest: list[tuple[Any, ...]] = []
+    for event in normalise(events):
+        kind = event["kind"]
+        if kind == "ActionEvent":
+            digest.append((kind, (event.get("action") or {}).get("kind"), event["tool_name"]))
+        elif kind == "ObservationEvent":
+            seen = event["observation"]
+            digest.append((kind, seen["kind"], seen.get("exit_code"), bool(seen.get("is_error"))))
+        elif kind == "ConversationStateUpdateEvent":
+            value = event["value"] if event["key"] == "execution_status" else None
+            digest.append((kind, event["key"], value))
+        elif kind == "ConversationErrorEvent":
+            digest.append((kind, event.get("code")))
+        elif kind == "MessageEvent":
+            digest.append((kind, event["source"]))
+        else:
+            digest.append((kind,))
+    return digest
+
+
+def _steps(transcript: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Exchanges per step; the pages of a paginated step merged into one exchange."""
+    by_step: dict[int, list[dict[str, Any]]] = {}
+    for entry in transcript:
+        by_step.setdefault(entry["step"], []).append(entry)
+    for step, entries in by_step.items():
+        bodies = [e["response_body"] for e in entries]
+        if len(entries) > 1 and all(isinstance(b, dict) and "items" in b for b in bodies):
+            merged = dict(entries[0])
+            items = [item for body in bodies for item in body["items"]]
+            merged["response_body"] = {**bodies[-1], "items": items}
+            by_step[step] = [merged]
+    return by_step
+
+
+def compare_exchanges(recorded: list[dict[str, Any]], replayed: list[dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
+    expected, actual = _steps(recorded), _steps(replayed)
+    for step in sorted(set(expected) | set(actual)):
+        want, got = expected.get(step, []), actual.get(step, [])
+        if len(want) != len(got):
+            problems.append(f"step {step}: {len(got)} exchanges, recorded {len(want)}")
+            continue
+        for w, g in zip(want, got, strict=True):
+            where = f"step {step} ({w['op']} {w['method']} {w['path']})"
+            if w["status"] != g["status"]:
+                problems.append(f"{where}: status {g['status']}, recorded {w['status']}")
+                continue
+            w_shape, g_shape = (
+                shape(normalise(w["response_body"])),
+                shape(normalise(g["response_body"])),
+            )
+            if w_shape != g_shape:
+                problems.append(f"{where}: response shape differs: {_shape_diff(w_shape, g_shape)}")
+    return problems
+
+
+def _shape_diff(want: Any, got: Any, path: str = "$") -> str:
+    if isinstance(want, dict) and isinstance(got, dict):
+        missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+        if missing or extra:
+            return f"{path}: missing {missing}, extra {extra}"
+        for key in want:
+            if want[key] != got[key]:
+                return _shape_diff(want[key], got[key], f"{path}.{key}")
+    if isinstance(want, list) and isinstance(got, list):
+        lost = [s for s in want if s not in got]
+        new = [s for s in got if s not in want]
+        return f"{path}[]: recorded item shapes {lost[:1]}, replayed {new[:1]}"
+    return f"{path}: recorded {json.dumps(want)[:200]}, replayed {json.dumps(got)[:200]}"
+
+
+def compare_conversations(recording: dict[str, Any], result: ReplayResult) -> list[str]:
+    problems: list[str] = []
+    for var, recorded in recording["conversations"].items():
+        replayed = result.conversations.get(var)
+        if replayed is None:
+            problems.append(f"conversation {var}: not replayed")
+            continue
+        want, got = event_digest(recorded["events"]), event_digest(replayed["events"])
+        if want != got:
+            problems.append(f"conversation {var}: events differ:\n{_sequence_diff(want, got)}")
+        status = (recorded["info"] or {}).get("execution_status")
+        if (replayed["info"] or {}).get("execution_status") != status:
+            final = (replayed["info"] or {}).get("execution_status")
+            problems.append(f"conversation {var}: final status {final}, recorded {status}")
+    return problems
+
+
+def _sequence_diff(want: list[tuple[Any, ...]], got: list[tuple[Any, ...]]) -> str:
+    lines = []
+    for i in range(max(len(want), len(got))):
+        w = want[i] if i < len(want) else None
+        g = got[i] if i < len(got) else None
+        mark = "  " if w == g else "!!"
+        lines.append(f"{mark} {i:3d} recorded={w} replayed={g}")
+    return "\n".join(lines)
+
+
+def compare(recording: dict[str, Any], result: ReplayResult) -> list[str]:
+    """Every difference between the recording and the replay, one line each."""
+    return compare_exchanges(recording["transcript"], result.transcript) + compare_conversations(
+        recording, result
+    )
