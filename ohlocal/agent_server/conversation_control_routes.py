@@ -1,5 +1,6 @@
 """`{AGENT_SERVER}/api/conversations/{id}/...`: run, pause, interrupt, confirmation, policy,
-security analyzer, secrets, ask_agent and condense, each handed to the conversation runner."""
+security analyzer, secrets, ask_agent, condense and generate_title, each handed to the
+conversation runner."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from litestar.params import FromPath, JSONBody
 
 from ohlocal.agent_server.dependencies import AGENT_DEPENDENCIES
 from ohlocal.agent_server.prefix import AGENT_PREFIX
+from ohlocal.errors import InvalidInput
 from ohlocal.models.base import Success
 from ohlocal.models.conversation import (
     AskAgentRequest,
     AskAgentResponse,
     ConfirmationResponseRequest,
+    GenerateTitleRequest,
+    GenerateTitleResponse,
     SetSecurityAnalyzerRequest,
     UpdateSecretsRequest,
 )
@@ -151,3 +155,24 @@ class ConversationControlController(Controller):
         cid = await _cid(conversation_service, sandbox_id, conversation_id)
         await conversation_service.runner.condense(cid)
         return Success()
+
+    # NOTE: the seed agent server's route, kept for its clients although 1.58.2 dropped it.
+    @post("/generate_title", status_code=200)
+    async def generate_title(
+        self,
+        conversation_service: NamedDependency[ConversationService],
+        sandbox_id: FromPath[str],
+        conversation_id: FromPath[str],
+        data: JSONBody[GenerateTitleRequest],
+    ) -> GenerateTitleResponse:
+        """A title from the first user message, by the LLM; its first words when no LLM answers."""
+        if data.max_length < 1:
+            raise InvalidInput(
+                ("body", "max_length"),
+                "Input should be greater than 0",
+                "greater_than",
+                data.max_length,
+            )
+        cid = await _cid(conversation_service, sandbox_id, conversation_id)
+        title = await conversation_service.runner.generate_title(cid, data.max_length, data.llm)
+        return GenerateTitleResponse(title=title)

@@ -115,6 +115,17 @@ class AskAgentResponse(Model, kw_only=True):
     response: str
 
 
+class GenerateTitleRequest(Model, kw_only=True):
+    """Body of the seed's `generate_title` route (not in the 1.58.2 document)."""
+
+    max_length: int = 50
+    llm: dict[str, Any] | None = None
+
+
+class GenerateTitleResponse(Model, kw_only=True):
+    title: str
+
+
 class AgentResponseResult(Model, kw_only=True):
     response: str
 
