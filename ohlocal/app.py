@@ -25,14 +25,19 @@ from ohlocal.agent_server.git_routes import GitController
 from ohlocal.agent_server.health_routes import AgentHealthController
 from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.agent_server.tools_routes import ToolsController
+from ohlocal.app_server.api_key_routes import ApiKeyController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
 from ohlocal.app_server.sandbox_routes import SandboxController
 from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
+from ohlocal.app_server.settings_routes import SettingsController
+from ohlocal.app_server.user_routes import UserController
+from ohlocal.app_server.web_client_routes import WebClientController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
 from ohlocal.services.agent_runner import AgentRunner
+from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -44,12 +49,17 @@ from ohlocal.services.registry import Services
 from ohlocal.services.runner_api import RunnerContext, RunnerFactory, UnavailableRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
+from ohlocal.services.settings_service import SettingsService
+from ohlocal.services.webhook_service import WebhookService
 from ohlocal.settings import Settings
+from ohlocal.store.api_key_store import ApiKeyStore
 from ohlocal.store.bash_event_store import BashEventStore
 from ohlocal.store.conversation_store import ConversationStore
 from ohlocal.store.db import Database
 from ohlocal.store.event_store import EventStore
 from ohlocal.store.sandbox_store import SandboxStore
+from ohlocal.store.settings_store import SettingsStore
+from ohlocal.store.webhook_store import WebhookStore
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +99,16 @@ def create_app(
                 app.state.services = services
                 sandboxes: SandboxService = services.sandboxes
                 await sandboxes.adopt()
+                await services.api_keys.load()
+                tg.start_soon(services.webhooks.run_forever)
                 await services.runner.recover()
                 tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
+                tg.start_soon(services.api_keys.flush_forever)
                 logger.info("ohlocal ready backend=%s", backend.info.name)
                 yield
                 tg.cancel_scope.cancel()
+                with anyio.CancelScope(shield=True):
+                    await services.api_keys.flush()
                 if isinstance(services.runner, AgentRunner):
                     with anyio.CancelScope(shield=True):
                         await services.runner.aclose()
@@ -106,6 +121,10 @@ def create_app(
             HealthController,
             SandboxSpecController,
             SandboxController,
+            SettingsController,
+            UserController,
+            WebClientController,
+            ApiKeyController,
             AgentHealthController,
             BashController,
             bash_events_socket,
@@ -158,6 +177,7 @@ def _build_services(
     context = RunnerContext(settings, event_log, sandboxes, spawn)
     runner = runner_factory(context) if runner_factory else UnavailableRunner()
     conversations = ConversationService(event_log, sandboxes, runner)
+    webhooks = WebhookService(settings.webhooks, WebhookStore(db), event_log, sandboxes)
     return Services(
         settings=settings,
         db=db,
@@ -172,5 +192,8 @@ def _build_services(
         conversations=conversations,
         events=EventService(event_log, conversations),
         runner=runner,
+        user_settings=SettingsService(SettingsStore(db), settings),
+        api_keys=ApiKeyService(ApiKeyStore(db)),
+        webhooks=webhooks,
         started_at=time.monotonic(),
     )
