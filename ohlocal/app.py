@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.abc
 from litestar import Litestar, Request, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -97,13 +97,7 @@ def create_app(
                     runner_factory or DEFAULT_RUNNER_FACTORY,
                 )
                 app.state.services = services
-                sandboxes: SandboxService = services.sandboxes
-                await sandboxes.adopt()
-                await services.api_keys.load()
-                tg.start_soon(services.webhooks.run_forever)
-                await services.runner.recover()
-                tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
-                tg.start_soon(services.api_keys.flush_forever)
+                await _start(services, tg)
                 logger.info("ohlocal ready backend=%s", backend.info.name)
                 yield
                 tg.cancel_scope.cancel()
@@ -155,6 +149,17 @@ def create_app(
     )
 
 
+async def _start(services: Services, tg: anyio.abc.TaskGroup) -> None:
+    """Adopt sandboxes, load API keys, recover runs; start the background loops."""
+    sandboxes: SandboxService = services.sandboxes
+    await sandboxes.adopt()
+    await services.api_keys.load()
+    tg.start_soon(services.webhooks.run_forever)
+    await services.runner.recover()
+    tg.start_soon(sandboxes.reconcile_forever, services.settings.reconcile_interval)
+    tg.start_soon(services.api_keys.flush_forever)
+
+
 def _build_services(
     settings: Settings,
     db: Database,
@@ -177,7 +182,6 @@ def _build_services(
     context = RunnerContext(settings, event_log, sandboxes, spawn)
     runner = runner_factory(context) if runner_factory else UnavailableRunner()
     conversations = ConversationService(event_log, sandboxes, runner)
-    webhooks = WebhookService(settings.webhooks, WebhookStore(db), event_log, sandboxes)
     return Services(
         settings=settings,
         db=db,
@@ -194,6 +198,5 @@ def _build_services(
         runner=runner,
         user_settings=SettingsService(SettingsStore(db), settings),
         api_keys=ApiKeyService(ApiKeyStore(db)),
-        webhooks=webhooks,
-        started_at=time.monotonic(),
+        webhooks=WebhookService(settings.webhooks, WebhookStore(db), event_log, sandboxes),
     )

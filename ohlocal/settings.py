@@ -173,17 +173,7 @@ def build_settings(
     if config_file is None and (home / "config.toml").exists():
         config_file = home / "config.toml"
 
-    values: dict[str, object] = {}
-    specs: tuple[SandboxSpecConfig, ...] = ()
-    webhooks: tuple[WebhookConfig, ...] = ()
-    if config_file is not None:
-        cfg = read_config_file(config_file)
-        specs = tuple(cfg.sandbox_specs)
-        webhooks = _unique_webhooks(cfg.webhooks)
-        for name in _ENV_NAMES:
-            value = getattr(cfg, name, None)
-            if value is not None:
-                values[name] = value
+    values, specs, webhooks = _config_file_values(config_file)
     for name, cast in _ENV_NAMES.items():
         raw = env.get(f"OHLOCAL_{name.upper()}")
         if raw:
@@ -213,6 +203,19 @@ def build_settings(
     if settings.llm_provider == "replay" and settings.llm_script is None:
         raise ConfigError("llm_provider 'replay' needs a script: set --llm-script FILE")
     return settings
+
+
+def _config_file_values(
+    config_file: Path | None,
+) -> tuple[dict[str, object], tuple[SandboxSpecConfig, ...], tuple[WebhookConfig, ...]]:
+    """The settings the config file sets, its sandbox specs and its webhooks."""
+    if config_file is None:
+        return {}, (), ()
+    cfg = read_config_file(config_file)
+    values = {
+        name: getattr(cfg, name) for name in _ENV_NAMES if getattr(cfg, name, None) is not None
+    }
+    return values, tuple(cfg.sandbox_specs), _unique_webhooks(cfg.webhooks)
 
 
 def _unique_webhooks(webhooks: list[WebhookConfig]) -> tuple[WebhookConfig, ...]:

@@ -12,6 +12,9 @@ from ohlocal.models.settings import GETSettingsModel, SettingsStored
 from ohlocal.services.settings_service import SettingsService
 
 
+# GAP: /settings/agent-schema, /settings/conversation-schema and /settings/profiles are not
+# served (404); the web frontend's settings pages work without them; they would need the SDK's
+# settings schema (docs/compatibility.md, App Server: settings).
 class SettingsController(Controller):
     path = "/api/v1/settings"
     tags = ["Settings"]

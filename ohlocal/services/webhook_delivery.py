@@ -11,7 +11,7 @@ import anyio
 import httpx
 import msgspec
 
-from ohlocal.redact import redact_url
+from ohlocal.redact import redact_headers, redact_url
 from ohlocal.store.webhook_store import LoggedEvent, WebhookWork, json_array
 
 if TYPE_CHECKING:
@@ -36,18 +36,23 @@ class DeliveryFailed(Exception):
     """The receiver did not take a delivery (connection error, timeout or non-2xx)."""
 
 
-class _Key(msgspec.Struct):
+class _StateUpdate(msgspec.Struct):
     key: str | None = None
+    value: object = None
 
 
-_key_decoder = msgspec.json.Decoder(_Key)
+_update_decoder = msgspec.json.Decoder(_StateUpdate)
 
 
-def is_status_change(event: LoggedEvent) -> bool:
-    """An `execution_status` update: the conversation ran, paused, finished or failed."""
+def status_of(event: LoggedEvent) -> str | None:
+    """The new status when `event` is an `execution_status` update (the conversation ran,
+    paused, finished or failed); None for any other event."""
     if event.kind != _CSUE or _STATUS_KEY not in event.json:
-        return False
-    return _key_decoder.decode(event.json).key == "execution_status"
+        return None
+    update = _update_decoder.decode(event.json)
+    if update.key != "execution_status" or not isinstance(update.value, str):
+        return None
+    return update.value
 
 
 def retry_delay(config: WebhookConfig, failures: int) -> float:
@@ -65,7 +70,7 @@ class SubscriberWorker:
         self,
         config: WebhookConfig,
         store: WebhookStore,
-        info: Callable[[str], Awaitable[bytes | None]],
+        info: Callable[[str, str | None], Awaitable[bytes | None]],
         session_key: Callable[[str], str | None],
         lock: Callable[[str, str], anyio.Lock],
     ) -> None:
@@ -85,7 +90,14 @@ class SubscriberWorker:
     async def run_forever(self, client: httpx.AsyncClient) -> None:
         while True:
             self._wake = anyio.Event()
-            delay = await self.pump(client)
+            try:
+                delay = await self.pump(client)
+            except Exception:  # a task boundary: one bad conversation must not stop the server
+                logger.exception(
+                    "webhook delivery error, retrying subscriber=%s", redact_url(self.subscriber)
+                )
+                self._failures += 1
+                delay = retry_delay(self.config, self._failures)
             if self._failures:
                 # NOTE: while the receiver fails, new events must not cut the backoff short.
                 await anyio.sleep(delay)
@@ -145,16 +157,18 @@ class SubscriberWorker:
             if work.delivered_seq is None:
                 await self._store.set_cursor(self.subscriber, conversation_id, 0, True)
             info_due = work.info_due or work.delivered_seq is None
+            # The status whose change the due info reports (unknown after a restart: current).
+            status: str | None = None
             while True:
                 if info_due:
-                    await self._send_info(client, work)
+                    await self._send_info(client, work, status)
                     await self._store.set_cursor(self.subscriber, conversation_id, delivered, False)
                 batch, due = await self._next_batch(conversation_id, delivered)
                 if not batch:
                     return due
                 await self._send_events(client, work, batch)
-                delivered = batch[-1].seq
-                info_due = is_status_change(batch[-1])
+                delivered, status = batch[-1].seq, status_of(batch[-1])
+                info_due = status is not None
                 await self._store.set_cursor(self.subscriber, conversation_id, delivered, info_due)
 
     async def _next_batch(
@@ -167,7 +181,7 @@ class SubscriberWorker:
         if not events:
             self._pending_since.pop(conversation_id, None)
             return [], IDLE_POLL
-        cut = next((i for i, e in enumerate(events) if is_status_change(e)), None)
+        cut = next((i for i, e in enumerate(events) if status_of(e) is not None), None)
         if cut is not None:
             return events[: cut + 1], 0.0
         if len(events) < size:
@@ -178,8 +192,10 @@ class SubscriberWorker:
         self._pending_since.pop(conversation_id, None)
         return events, 0.0
 
-    async def _send_info(self, client: httpx.AsyncClient, work: WebhookWork) -> None:
-        body = await self._info(work.conversation_id)
+    async def _send_info(
+        self, client: httpx.AsyncClient, work: WebhookWork, status: str | None
+    ) -> None:
+        body = await self._info(work.conversation_id, status)
         if body is not None:
             await self._post(client, "conversations", body, self._session_key(work.sandbox_id))
 
@@ -203,8 +219,9 @@ class SubscriberWorker:
         if not response.is_success:
             raise DeliveryFailed(f"status {response.status_code}")
         logger.debug(
-            "webhook delivered subscriber=%s path=%s bytes=%s",
+            "webhook delivered subscriber=%s path=%s bytes=%s headers=%s",
             redact_url(self.subscriber),
             path,
             len(body),
+            redact_headers(headers),
         )

@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 DELIVERY_TIMEOUT = 10.0
 
 
+# GAP: title and tag updates (PATCH) send no conversation info, though the reference notifies
+# on update; they leave no mark in the event log to drive a cursor; an outbox row written in the
+# update's transaction would close it (docs/compatibility.md, Webhooks).
 class WebhookService:
     """Implements the event log's `DeleteObserver`; `run_forever` runs in the app's task group."""
 
@@ -68,13 +71,19 @@ class WebhookService:
         for worker in self.workers:
             worker.wake()
 
-    async def _info(self, conversation_id: str) -> bytes | None:
-        """The conversation's current `ConversationInfo`; None once it is gone."""
+    async def _info(self, conversation_id: str, status: str | None) -> bytes | None:
+        """The conversation's current `ConversationInfo`, with `execution_status` set to the
+        status change it reports when there is one; None once the conversation is gone."""
         try:
             live = await self._log.live(conversation_id)
         except ConversationNotFound:
             return None
-        return msgspec.json.encode(conversation_info(live))
+        info = conversation_info(live)
+        if status is not None:
+            info = msgspec.structs.replace(
+                info, execution_status=ConversationExecutionStatus(status)
+            )
+        return msgspec.json.encode(info)
 
     async def run_forever(self) -> None:
         """Register the subscribers, then deliver until cancelled."""

@@ -126,3 +126,11 @@ def test_create_api_key_without_name_returns_422(client) -> None:
     response = client.post("/api/keys", json={})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "missing"
+
+
+def test_sandbox_key_is_accepted_only_on_users_me(keyed_client) -> None:
+    created = keyed_client.post("/api/v1/sandboxes", headers=SERVER_KEY)
+    sandbox_key = {"X-Session-API-Key": created.json()["session_api_key"]}
+    assert keyed_client.get("/api/v1/users/me", headers=sandbox_key).status_code == 200
+    assert keyed_client.get("/api/v1/sandboxes/search", headers=sandbox_key).status_code == 401
+    assert keyed_client.get("/api/keys", headers=sandbox_key).status_code == 401
