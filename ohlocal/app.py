@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.abc
 from litestar import Litestar, Request, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -25,14 +25,19 @@ from ohlocal.agent_server.git_routes import GitController
 from ohlocal.agent_server.health_routes import AgentHealthController
 from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.agent_server.tools_routes import ToolsController
+from ohlocal.app_server.api_key_routes import ApiKeyController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
 from ohlocal.app_server.sandbox_routes import SandboxController
 from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
+from ohlocal.app_server.settings_routes import SettingsController
+from ohlocal.app_server.user_routes import UserController
+from ohlocal.app_server.web_client_routes import WebClientController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
 from ohlocal.services.agent_runner import AgentRunner
+from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -44,12 +49,17 @@ from ohlocal.services.registry import Services
 from ohlocal.services.runner_api import RunnerContext, RunnerFactory, UnavailableRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
+from ohlocal.services.settings_service import SettingsService
+from ohlocal.services.webhook_service import WebhookService
 from ohlocal.settings import Settings
+from ohlocal.store.api_key_store import ApiKeyStore
 from ohlocal.store.bash_event_store import BashEventStore
 from ohlocal.store.conversation_store import ConversationStore
 from ohlocal.store.db import Database
 from ohlocal.store.event_store import EventStore
 from ohlocal.store.sandbox_store import SandboxStore
+from ohlocal.store.settings_store import SettingsStore
+from ohlocal.store.webhook_store import WebhookStore
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +97,12 @@ def create_app(
                     runner_factory or DEFAULT_RUNNER_FACTORY,
                 )
                 app.state.services = services
-                sandboxes: SandboxService = services.sandboxes
-                await sandboxes.adopt()
-                await services.runner.recover()
-                tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
+                await _start(services, tg)
                 logger.info("ohlocal ready backend=%s", backend.info.name)
                 yield
                 tg.cancel_scope.cancel()
+                with anyio.CancelScope(shield=True):
+                    await services.api_keys.flush()
                 if isinstance(services.runner, AgentRunner):
                     with anyio.CancelScope(shield=True):
                         await services.runner.aclose()
@@ -106,6 +115,10 @@ def create_app(
             HealthController,
             SandboxSpecController,
             SandboxController,
+            SettingsController,
+            UserController,
+            WebClientController,
+            ApiKeyController,
             AgentHealthController,
             BashController,
             bash_events_socket,
@@ -134,6 +147,17 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+
+
+async def _start(services: Services, tg: anyio.abc.TaskGroup) -> None:
+    """Adopt sandboxes, load API keys, recover runs; start the background loops."""
+    sandboxes: SandboxService = services.sandboxes
+    await sandboxes.adopt()
+    await services.api_keys.load()
+    tg.start_soon(services.webhooks.run_forever)
+    await services.runner.recover()
+    tg.start_soon(sandboxes.reconcile_forever, services.settings.reconcile_interval)
+    tg.start_soon(services.api_keys.flush_forever)
 
 
 def _build_services(
@@ -172,5 +196,7 @@ def _build_services(
         conversations=conversations,
         events=EventService(event_log, conversations),
         runner=runner,
-        started_at=time.monotonic(),
+        user_settings=SettingsService(SettingsStore(db), settings),
+        api_keys=ApiKeyService(ApiKeyStore(db)),
+        webhooks=WebhookService(settings.webhooks, WebhookStore(db), event_log, sandboxes),
     )

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 SESSION_HEADER = b"x-session-api-key"
 UNAUTHORIZED_DETAIL = "Invalid or missing session API key"
+# App Server routes a sandbox may call with its own session key.
+SANDBOX_KEY_PATHS = frozenset({"/api/v1/users/me"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -93,10 +95,26 @@ def agent_key_accepted(scope: Any) -> bool:
     return _services(scope).sandboxes.key_matches(parts[2], key)
 
 
+def _protected_app_path(path: str) -> bool:
+    return path.startswith("/api/v1") or path == "/api/keys" or path.startswith("/api/keys/")
+
+
 def app_key_accepted(scope: Any) -> bool:
-    """False when the server has a session key, `scope` is under /api/v1, and it lacks the key."""
-    expected = _services(scope).settings.session_api_key
-    if not expected or not scope["path"].startswith("/api/v1"):
+    """False when the server has a session key, `scope` is an App Server route (`/api/v1`,
+    `/api/keys`), and it offers neither that key nor a live API key (as `X-Session-API-Key`
+    or `Authorization: Bearer`). `users/me` also takes a sandbox's own key, as Cloud
+    workspaces send it."""
+    services = _services(scope)
+    expected = services.settings.session_api_key
+    path: str = scope["path"]
+    if not expected or not _protected_app_path(path):
         return True
-    offered = _header(scope, SESSION_HEADER) or bearer_token(scope) or ""
-    return hmac.compare_digest(offered.encode(), expected.encode())
+    offered = [v for v in (_header(scope, SESSION_HEADER), bearer_token(scope)) if v]
+    for value in offered:
+        if hmac.compare_digest(value.encode(), expected.encode()):
+            return True
+        if services.api_keys.verify(value):
+            return True
+        if path in SANDBOX_KEY_PATHS and services.sandboxes.sandbox_id_for_key(value):
+            return True
+    return False

@@ -163,3 +163,24 @@ class ToolArgumentError(ToolError):
 class ToolExecutionError(ToolError):
     """The action is valid but the tool refused to run it (for example `reset` with
     `is_input`)."""
+
+
+class SettingsNotFound(NotFound):
+    def __init__(self) -> None:
+        # NOTE: the reference's body is {"error": "Settings not found"} (transcript); see
+        # http_errors.ERROR_BODY_ERRORS.
+        super().__init__("Settings not found")
+
+
+class LegacySettingsKeys(AppError):
+    """A settings POST with `agent_settings`/`conversation_settings` instead of `*_diff`."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__("Use *_diff nested settings payloads instead of legacy keys")
+        self.keys = keys
+
+
+class ApiKeyNotFound(NotFound):
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"API key '{key_id}' not found")
+        self.key_id = key_id

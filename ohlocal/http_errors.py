@@ -21,11 +21,13 @@ from ohlocal.errors import (
     Conflict,
     FeatureDisabled,
     InvalidInput,
+    LegacySettingsKeys,
     NotFound,
     PathEscapes,
     PathNotAllowed,
     RunnerUnavailable,
     SandboxNotRunning,
+    SettingsNotFound,
     Unauthorized,
 )
 
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: list[tuple[type[AppError], int]] = [
     (InvalidInput, 422),
+    (LegacySettingsKeys, 422),
     (BadRequest, 400),
     (PathEscapes, 403),
     (PathNotAllowed, 400),
@@ -66,9 +69,23 @@ def validation_item(
     return {"type": type_, "loc": list(loc), "msg": msg, "input": input_}
 
 
+# NOTE: the reference's settings routes answer with `{"error": ...}` instead of `detail`
+# (transcript: GET before any POST, POST with legacy keys).
+ERROR_BODY_ERRORS = (SettingsNotFound, LegacySettingsKeys)
+
+
+def _error_body(exc: AppError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": exc.message}
+    if isinstance(exc, LegacySettingsKeys):
+        body["keys"] = exc.keys
+    return body
+
+
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
     if isinstance(exc, InvalidInput):
         return detail_response(422, [validation_item(exc.loc, exc.message, exc.type, exc.input)])
+    if isinstance(exc, ERROR_BODY_ERRORS):
+        return Response(content=_error_body(exc), status_code=status_for(exc))
     status = status_for(exc)
     if status >= 500:
         logger.error("request failed path=%s error=%s", request.url.path, exc.message)
@@ -108,6 +125,9 @@ def _translate(item: dict[str, Any], request: Request[Any, Any, Any]) -> dict[st
         )
     if "Object missing required field" in message or "Missing required" in message:
         return validation_item(loc, "Field required", "missing", None)
+    if "Expected `object`" in message:
+        body_loc: tuple[str | int, ...] = ("body",) if key in (None, "data") else loc
+        return validation_item(body_loc, "Input should be a valid dictionary", "dict_type", None)
     if "Expected `int`" in message:
         return validation_item(
             loc,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -37,6 +37,26 @@ class SandboxSpecConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     worker_ports: list[int] = msgspec.field(default_factory=lambda: [8000, 8001])
 
 
+class WebhookConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """One `[[webhooks]]` table: a subscriber of events and conversation info, with the
+    reference's `WebhookSpec` defaults."""
+
+    base_url: str
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    event_buffer_size: Annotated[int, msgspec.Meta(ge=1)] = 5
+    # Seconds a partial batch of events waits for more before it is sent.
+    flush_delay: Annotated[float, msgspec.Meta(ge=0)] = 30.0
+    # Quick retries after a failure; later retries continue at a capped backoff.
+    num_retries: Annotated[int, msgspec.Meta(ge=0)] = 3
+    # Seconds before the first retry; each later retry waits twice as long.
+    retry_delay: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+
+    @property
+    def subscriber(self) -> str:
+        """The key of this subscriber's delivery cursors: its base URL without a final slash."""
+        return self.base_url.rstrip("/")
+
+
 class ConfigFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
     """The TOML config file: every serve setting by its option name, plus sandbox specs."""
 
@@ -53,6 +73,7 @@ class ConfigFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, froze
     llm_api_key: str | None = None
     llm_script: Path | None = None
     sandbox_specs: list[SandboxSpecConfig] = msgspec.field(default_factory=list)
+    webhooks: list[WebhookConfig] = msgspec.field(default_factory=list)
 
 
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
@@ -75,6 +96,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     llm_api_key: str | None = None
     llm_script: Path | None = None
     sandbox_specs: tuple[SandboxSpecConfig, ...] = ()
+    webhooks: tuple[WebhookConfig, ...] = ()
     config_file: Path | None = None
 
     @property
@@ -151,15 +173,7 @@ def build_settings(
     if config_file is None and (home / "config.toml").exists():
         config_file = home / "config.toml"
 
-    values: dict[str, object] = {}
-    specs: tuple[SandboxSpecConfig, ...] = ()
-    if config_file is not None:
-        cfg = read_config_file(config_file)
-        specs = tuple(cfg.sandbox_specs)
-        for name in _ENV_NAMES:
-            value = getattr(cfg, name, None)
-            if value is not None:
-                values[name] = value
+    values, specs, webhooks = _config_file_values(config_file)
     for name, cast in _ENV_NAMES.items():
         raw = env.get(f"OHLOCAL_{name.upper()}")
         if raw:
@@ -173,7 +187,13 @@ def build_settings(
 
     try:
         settings = msgspec.convert(
-            {**values, "home": str(home), "sandbox_specs": specs, "config_file": config_file},
+            {
+                **values,
+                "home": str(home),
+                "sandbox_specs": specs,
+                "webhooks": webhooks,
+                "config_file": config_file,
+            },
             Settings,
             from_attributes=True,
             dec_hook=_dec_hook,
@@ -185,9 +205,32 @@ def build_settings(
     return settings
 
 
+def _config_file_values(
+    config_file: Path | None,
+) -> tuple[dict[str, object], tuple[SandboxSpecConfig, ...], tuple[WebhookConfig, ...]]:
+    """The settings the config file sets, its sandbox specs and its webhooks."""
+    if config_file is None:
+        return {}, (), ()
+    cfg = read_config_file(config_file)
+    values = {
+        name: getattr(cfg, name) for name in _ENV_NAMES if getattr(cfg, name, None) is not None
+    }
+    return values, tuple(cfg.sandbox_specs), _unique_webhooks(cfg.webhooks)
+
+
+def _unique_webhooks(webhooks: list[WebhookConfig]) -> tuple[WebhookConfig, ...]:
+    """The webhooks of the config file; a base URL may appear once (it keys the cursors)."""
+    seen: set[str] = set()
+    for webhook in webhooks:
+        if webhook.subscriber in seen:
+            raise ConfigError(f"webhook base_url '{webhook.subscriber}' appears twice")
+        seen.add(webhook.subscriber)
+    return tuple(webhooks)
+
+
 def _dec_hook(type_: type, obj: object) -> object:
     if type_ is Path and isinstance(obj, str | Path):
         return Path(obj)
-    if type_ is SandboxSpecConfig and isinstance(obj, SandboxSpecConfig):
+    if type_ in (SandboxSpecConfig, WebhookConfig) and isinstance(obj, type_):
         return obj
     raise NotImplementedError(type_)

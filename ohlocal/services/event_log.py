@@ -9,7 +9,7 @@ from collections import Counter
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import anyio
@@ -42,8 +42,10 @@ from ohlocal.services.conversation_state import (
 from ohlocal.store.event_store import EventStore, StoredEvent
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable, Callable
+    from contextlib import AbstractAsyncContextManager
 
+    import aiosqlite
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
     from ohlocal.store.conversation_store import ConversationStore
@@ -106,12 +108,33 @@ def _stored(conversation_id: str, event: Event) -> StoredEvent:
     )
 
 
+class DeleteObserver(Protocol):
+    """Told about a conversation delete before it happens (the webhook outbox)."""
+
+    def deleting(
+        self, live: LiveConversation
+    ) -> AbstractAsyncContextManager[Callable[[aiosqlite.Connection], Awaitable[None]]]:
+        """Held around the delete; yields what to write in the delete's transaction."""
+        ...
+
+
 class EventLog:
     def __init__(self, events: EventStore, conversations: ConversationStore) -> None:
         self.events = events
         self.conversations = conversations
         self._live: dict[str, LiveConversation] = {}
         self._load_lock = anyio.Lock()
+        # Called with a conversation id after each committed change; they must not block.
+        self._watchers: list[Callable[[str], None]] = []
+        self.delete_observer: DeleteObserver | None = None
+
+    def watch(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(conversation_id)` after every create, append and delete."""
+        self._watchers.append(callback)
+
+    def _changed(self, conversation_id: str) -> None:
+        for callback in self._watchers:
+            callback(conversation_id)
 
     # ----- conversations -----
 
@@ -125,6 +148,7 @@ class EventLog:
         live = LiveConversation(record, initial_state(record), dict(secrets))
         live.state.secret_registry = secret_registry(live.secret_sources)
         self._live[record.id] = live
+        self._changed(record.id)
         return live.state
 
     async def live(self, conversation_id: UUID | str) -> LiveConversation:
@@ -183,8 +207,13 @@ class EventLog:
 
     async def delete(self, conversation_id: UUID | str) -> None:
         live = await self.live(conversation_id)
-        await self.conversations.delete(live.record.id)
+        if self.delete_observer is None:
+            await self.conversations.delete(live.record.id)
+        else:
+            async with self.delete_observer.deleting(live) as write:
+                await self.conversations.delete(live.record.id, before=write)
         self._live.pop(live.record.id, None)
+        self._changed(live.record.id)
         for stream in list(live.subscribers):
             stream.close()
 
@@ -205,6 +234,7 @@ class EventLog:
             live.tallies[(stored.kind, stored.source)] += 1
             live.last_timestamp = event.timestamp
             live.publish(event)
+        self._changed(live.record.id)
         return event
 
     def publish_transient(self, conversation_id: UUID | str, event: Event) -> None:

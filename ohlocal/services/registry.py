@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from ohlocal.containers.base import Backend
+from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -18,6 +19,8 @@ from ohlocal.services.git_service import GitService
 from ohlocal.services.runner_api import ConversationRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
+from ohlocal.services.settings_service import SettingsService
+from ohlocal.services.webhook_service import WebhookService
 from ohlocal.settings import Settings
 from ohlocal.store.db import Database
 
@@ -37,5 +40,8 @@ class Services:
     conversations: ConversationService
     events: EventService
     runner: ConversationRunner
+    user_settings: SettingsService
+    api_keys: ApiKeyService
+    webhooks: WebhookService
     started_at: float = field(default_factory=time.monotonic)
     last_request_at: float = field(default_factory=time.monotonic)

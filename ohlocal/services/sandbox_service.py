@@ -19,6 +19,7 @@ from ohlocal.errors import (
     Conflict,
     SandboxNotFound,
     SandboxNotRunning,
+    Unauthorized,
 )
 from ohlocal.ids import new_sandbox_id, new_session_api_key
 from ohlocal.models.base import utc_now
@@ -143,6 +144,28 @@ class SandboxService:
         if expected is None or key is None:
             return False
         return hmac.compare_digest(expected.encode(), key.encode())
+
+    def key_of(self, sandbox_id: str) -> str | None:
+        """The session API key of a known sandbox (for webhook deliveries)."""
+        return self._keys.get(sandbox_id)
+
+    def sandbox_id_for_key(self, key: str) -> str | None:
+        """The sandbox whose session API key `key` is; None when no sandbox has it."""
+        found = None
+        for sandbox_id, expected in self._keys.items():
+            if hmac.compare_digest(expected.encode(), key.encode()):
+                found = sandbox_id
+        return found
+
+    async def require_running_key(self, key: str | None) -> str:
+        """The id of the RUNNING sandbox whose session key `key` is; Unauthorized otherwise."""
+        sandbox_id = self.sandbox_id_for_key(key) if key else None
+        if sandbox_id is None:
+            raise Unauthorized("expose_secrets needs the X-Session-API-Key of a running sandbox")
+        record = await self.get_record(sandbox_id)
+        if record.status is not SandboxStatus.RUNNING:
+            raise Unauthorized("expose_secrets needs the X-Session-API-Key of a running sandbox")
+        return sandbox_id
 
     async def runtime(self, sandbox_id: str) -> SandboxRuntime:
         """A RUNNING sandbox's runtime handle; SandboxNotRunning otherwise."""

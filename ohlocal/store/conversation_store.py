@@ -9,6 +9,8 @@ import msgspec
 from ohlocal.models.conversation import ConversationRecord, StartConversationRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     import aiosqlite
 
     from ohlocal.store.db import Database
@@ -90,9 +92,16 @@ class ConversationStore:
                 (title, msgspec.json.encode(tags), updated_at, conversation_id),
             )
 
-    async def delete(self, conversation_id: str) -> None:
-        """Delete the conversation with its events and secrets."""
+    async def delete(
+        self,
+        conversation_id: str,
+        before: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    ) -> None:
+        """Delete the conversation with its events and secrets; `before` runs first in the
+        same transaction (the webhook outbox keeps what the delete removes)."""
         async with self._db.transaction() as conn:
+            if before is not None:
+                await before(conn)
             await conn.execute("DELETE FROM event WHERE conversation_id = ?", (conversation_id,))
             await conn.execute(
                 "DELETE FROM conversation_secret WHERE conversation_id = ?", (conversation_id,)

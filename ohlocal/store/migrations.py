@@ -70,4 +70,43 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (conversation_id, name)
     );
     """,
+    # 4: the local user's settings, API keys, and the webhook outbox (cursors on the event log
+    # for live conversations, rows for what a delete removed from it)
+    """
+    CREATE TABLE user_settings (
+        user_id TEXT PRIMARY KEY,
+        body BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE api_key (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        salt BLOB NOT NULL,
+        digest BLOB NOT NULL,
+        prefix TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+    );
+    CREATE TABLE webhook_subscriber (
+        base_url TEXT PRIMARY KEY,
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE webhook_cursor (
+        subscriber TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        delivered_seq INTEGER NOT NULL,
+        info_due INTEGER NOT NULL,
+        PRIMARY KEY (subscriber, conversation_id)
+    );
+    CREATE TABLE webhook_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscriber TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        body BLOB NOT NULL,
+        session_api_key TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX webhook_outbox_subscriber ON webhook_outbox (subscriber, id);
+    """,
 ]

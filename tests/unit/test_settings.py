@@ -46,3 +46,30 @@ def test_public_url_wins_over_host_and_port(home) -> None:
     settings = build_settings(home=home, environ={}, public_url="https://oh.example/")
     assert settings.base_url(1234) == "https://oh.example"
     assert build_settings(home=home, environ={}).base_url(1234) == "http://localhost:1234"
+
+
+def test_webhooks_from_config_file_have_reference_defaults(tmp_path) -> None:
+    from ohlocal.settings import build_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[[webhooks]]\nbase_url = "http://127.0.0.1:9/hooks/"\n')
+    settings = build_settings(home=tmp_path, config_file=config, environ={})
+    (webhook,) = settings.webhooks
+    assert (webhook.event_buffer_size, webhook.flush_delay) == (5, 30.0)
+    assert (webhook.num_retries, webhook.retry_delay) == (3, 5.0)
+    assert webhook.subscriber == "http://127.0.0.1:9/hooks"
+
+
+def test_webhook_duplicate_or_unknown_key_is_a_config_error(tmp_path) -> None:
+    import pytest
+
+    from ohlocal.errors import ConfigError
+    from ohlocal.settings import build_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[[webhooks]]\nbase_url = "http://a/"\n[[webhooks]]\nbase_url = "http://a"\n')
+    with pytest.raises(ConfigError, match="appears twice"):
+        build_settings(home=tmp_path, config_file=config, environ={})
+    config.write_text('[[webhooks]]\nbase_url = "http://a"\nretries = 2\n')
+    with pytest.raises(ConfigError, match="retries"):
+        build_settings(home=tmp_path, config_file=config, environ={})
