@@ -25,14 +25,21 @@ from ohlocal.agent_server.git_routes import GitController
 from ohlocal.agent_server.health_routes import AgentHealthController
 from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.agent_server.tools_routes import ToolsController
+from ohlocal.app_server.app_conversation_routes import AppConversationController
+from ohlocal.app_server.app_event_routes import AppEventController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
+from ohlocal.app_server.pending_message_routes import PendingMessageController
 from ohlocal.app_server.sandbox_routes import SandboxController
 from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
+from ohlocal.app_server.start_task_routes import StartTaskController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
 from ohlocal.services.agent_runner import AgentRunner
+from ohlocal.services.app_conversation_builder import AppConversationBuilder
+from ohlocal.services.app_conversation_service import AppConversationService
+from ohlocal.services.app_event_service import AppEventService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -40,16 +47,20 @@ from ohlocal.services.event_log import EventLog
 from ohlocal.services.event_service import EventService
 from ohlocal.services.file_service import FileService
 from ohlocal.services.git_service import GitService
+from ohlocal.services.pending_message_service import PendingMessageService
 from ohlocal.services.registry import Services
 from ohlocal.services.runner_api import RunnerContext, RunnerFactory, UnavailableRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
+from ohlocal.services.start_task_service import StartTaskService
 from ohlocal.settings import Settings
+from ohlocal.store.app_conversation_store import AppConversationStore
 from ohlocal.store.bash_event_store import BashEventStore
 from ohlocal.store.conversation_store import ConversationStore
 from ohlocal.store.db import Database
 from ohlocal.store.event_store import EventStore
 from ohlocal.store.sandbox_store import SandboxStore
+from ohlocal.store.start_task_store import StartTaskStore
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +101,7 @@ def create_app(
                 sandboxes: SandboxService = services.sandboxes
                 await sandboxes.adopt()
                 await services.runner.recover()
+                await services.start_tasks.recover()
                 tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
                 logger.info("ohlocal ready backend=%s", backend.info.name)
                 yield
@@ -106,6 +118,10 @@ def create_app(
             HealthController,
             SandboxSpecController,
             SandboxController,
+            AppConversationController,
+            StartTaskController,
+            AppEventController,
+            PendingMessageController,
             AgentHealthController,
             BashController,
             bash_events_socket,
@@ -158,6 +174,14 @@ def _build_services(
     context = RunnerContext(settings, event_log, sandboxes, spawn)
     runner = runner_factory(context) if runner_factory else UnavailableRunner()
     conversations = ConversationService(event_log, sandboxes, runner)
+    events = EventService(event_log, conversations)
+    app_store = AppConversationStore(db)
+    app_conversations = AppConversationService(
+        app_store, sandboxes, event_log, runner, git, settings.home
+    )
+    task_store = StartTaskStore(db)
+    pending = PendingMessageService(task_store, app_store, runner)
+    builder = AppConversationBuilder(settings, conversations, app_store)
     return Services(
         settings=settings,
         db=db,
@@ -170,7 +194,11 @@ def _build_services(
         archives=ArchiveService(sandboxes, git, settings.home / "tmp"),
         event_log=event_log,
         conversations=conversations,
-        events=EventService(event_log, conversations),
+        events=events,
         runner=runner,
+        app_conversations=app_conversations,
+        start_tasks=StartTaskService(task_store, sandboxes, builder, pending, spawn),
+        app_events=AppEventService(event_log, events, app_conversations, runner),
+        pending_messages=pending,
         started_at=time.monotonic(),
     )

@@ -5,9 +5,13 @@ from __future__ import annotations
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from ohlocal.services.app_conversation_service import AppConversationService
+from ohlocal.services.app_event_service import AppEventService
+from ohlocal.services.pending_message_service import PendingMessageService
 from ohlocal.services.registry import Services
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
+from ohlocal.services.start_task_service import StartTaskService
 
 
 def provide_services(state: State) -> Services:
@@ -23,8 +27,28 @@ def provide_sandbox_spec_service(state: State) -> SandboxSpecService:
     return provide_services(state).sandbox_specs
 
 
+def provide_app_conversation_service(state: State) -> AppConversationService:
+    return provide_services(state).app_conversations
+
+
+def provide_start_task_service(state: State) -> StartTaskService:
+    return provide_services(state).start_tasks
+
+
+def provide_app_event_service(state: State) -> AppEventService:
+    return provide_services(state).app_events
+
+
+def provide_pending_message_service(state: State) -> PendingMessageService:
+    return provide_services(state).pending_messages
+
+
 DEPENDENCIES = {
     "services": Provide(provide_services, sync_to_thread=False),
     "sandbox_service": Provide(provide_sandbox_service, sync_to_thread=False),
     "sandbox_spec_service": Provide(provide_sandbox_spec_service, sync_to_thread=False),
+    "app_conversation_service": Provide(provide_app_conversation_service, sync_to_thread=False),
+    "start_task_service": Provide(provide_start_task_service, sync_to_thread=False),
+    "app_event_service": Provide(provide_app_event_service, sync_to_thread=False),
+    "pending_message_service": Provide(provide_pending_message_service, sync_to_thread=False),
 }
