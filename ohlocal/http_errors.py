@@ -143,7 +143,7 @@ def _enum_item(
     handler parameter's enum type."""
     try:
         parameter = request.route_handler.parsed_fn_signature.parameters[key or ""]
-        values = [f"'{member.value}'" for member in parameter.annotation]
+        values = [f"'{member.value}'" for member in _unwrap(parameter.annotation)]
     except (KeyError, TypeError, AttributeError):
         return validation_item(loc, message, "enum", raw)
     expected = " or ".join([", ".join(values[:-1]), values[-1]] if len(values) > 1 else values)

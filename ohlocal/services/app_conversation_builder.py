@@ -51,6 +51,8 @@ def default_title(conversation_hex: str) -> str:
     return f"Conversation {conversation_hex[:5]}"
 
 
+# GAP: LoggingCallbackProcessor is accepted but logs nothing; no per-event callback hook exists
+# in the event log yet; docs/compatibility.md (app conversations).
 def wants_generated_title(request: AppConversationStartRequest) -> bool:
     """No title asked for, and the processors (when given) include the title setter."""
     if request.title:
@@ -117,6 +119,8 @@ class AppConversationBuilder:
     async def load_skills(self, project: Project) -> list[dict[str, Any]]:
         return await anyio.to_thread.run_sync(load_repository_skills, project.host)
 
+    # GAP: agent_type "plan", plugins, agent_profile_id and suggested_task change nothing; no
+    # plan agent or plugin loader exists yet; docs/compatibility.md (app conversations).
     def _agent(
         self, request: AppConversationStartRequest, project: Project, skills: list[dict[str, Any]]
     ) -> dict[str, Any]:

@@ -205,6 +205,8 @@ class AppConversationService:
         through the event routes, as the reference's do."""
         key = conversation_hex(conversation_id)
         await self.get_record(key, "Conversation not found")
+        # GAP: the agent-server conversation stays (it owns the events the reference keeps
+        # readable after a delete); docs/compatibility.md (app conversations).
         if await self.live(key) is not None:
             await self._runner.delete(uuid.UUID(key))
         await self._store.delete(key)

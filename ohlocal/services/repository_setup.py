@@ -44,6 +44,8 @@ exec bash "$top/.openhands/pre-commit.sh" "$@"
 """
 
 
+# GAP: no provider tokens: private repositories need credentials set up for the host's git;
+# closes with provider-token settings (docs/compatibility.md, app conversations).
 def clone_source(repository: str, provider: ProviderType | None) -> str:
     """What `git clone` gets: a local path, a `file://` or network URL as given, and
     `owner/repo` on the provider's host (GitHub when none is named)."""

@@ -102,6 +102,8 @@ def skill_info(skill: dict[str, Any]) -> SkillInfo:
     )
 
 
+# GAP: keyword skills are always in the context, marked with their keywords, instead of being
+# activated by a matching message; needs activation in the runner's message recording.
 def skills_context(agent_context: dict[str, Any] | None) -> str | None:
     """The text the agent's system prompt carries for its skills and system message suffix."""
     if not agent_context:

@@ -166,9 +166,11 @@ class StartTaskService:
         url = self._sandboxes.agent_server_url(record.id)
         await self._set(task, Status.STARTING_CONVERSATION, agent_server_url=url)
         cid = await builder.start_conversation(request, runtime, project, skills)
-        await self._set(task, Status.READY, app_conversation_id=cid.hex)
-        logger.info("app conversation ready conversation_id=%s task_id=%s", cid.hex, task.id)
+        # Queued messages go in before READY is seen; any queued meanwhile right after it.
         await self._pending.deliver([task.id, cid.hex], cid)
+        await self._set(task, Status.READY, app_conversation_id=cid.hex)
+        await self._pending.deliver([task.id, cid.hex], cid)
+        logger.info("app conversation ready conversation_id=%s task_id=%s", cid.hex, task.id)
 
     async def _wait_for_sandbox(
         self, task: AppConversationStartTask, request: AppConversationStartRequest
