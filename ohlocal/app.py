@@ -26,11 +26,15 @@ from ohlocal.agent_server.health_routes import AgentHealthController
 from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.agent_server.tools_routes import ToolsController
 from ohlocal.app_server.api_key_routes import ApiKeyController
+from ohlocal.app_server.app_conversation_routes import AppConversationController
+from ohlocal.app_server.app_event_routes import AppEventController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
+from ohlocal.app_server.pending_message_routes import PendingMessageController
 from ohlocal.app_server.sandbox_routes import SandboxController
 from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
 from ohlocal.app_server.settings_routes import SettingsController
+from ohlocal.app_server.start_task_routes import StartTaskController
 from ohlocal.app_server.user_routes import UserController
 from ohlocal.app_server.web_client_routes import WebClientController
 from ohlocal.auth import SessionKeyMiddleware
@@ -38,6 +42,9 @@ from ohlocal.containers.select import open_backend
 from ohlocal.http_errors import EXCEPTION_HANDLERS
 from ohlocal.services.agent_runner import AgentRunner
 from ohlocal.services.api_key_service import ApiKeyService
+from ohlocal.services.app_conversation_builder import AppConversationBuilder
+from ohlocal.services.app_conversation_service import AppConversationService
+from ohlocal.services.app_event_service import AppEventService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -45,20 +52,24 @@ from ohlocal.services.event_log import EventLog
 from ohlocal.services.event_service import EventService
 from ohlocal.services.file_service import FileService
 from ohlocal.services.git_service import GitService
+from ohlocal.services.pending_message_service import PendingMessageService
 from ohlocal.services.registry import Services
 from ohlocal.services.runner_api import RunnerContext, RunnerFactory, UnavailableRunner
 from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.services.settings_service import SettingsService
+from ohlocal.services.start_task_service import StartTaskService
 from ohlocal.services.webhook_service import WebhookService
 from ohlocal.settings import Settings
 from ohlocal.store.api_key_store import ApiKeyStore
+from ohlocal.store.app_conversation_store import AppConversationStore
 from ohlocal.store.bash_event_store import BashEventStore
 from ohlocal.store.conversation_store import ConversationStore
 from ohlocal.store.db import Database
 from ohlocal.store.event_store import EventStore
 from ohlocal.store.sandbox_store import SandboxStore
 from ohlocal.store.settings_store import SettingsStore
+from ohlocal.store.start_task_store import StartTaskStore
 from ohlocal.store.webhook_store import WebhookStore
 
 logger = logging.getLogger(__name__)
@@ -119,6 +130,10 @@ def create_app(
             UserController,
             WebClientController,
             ApiKeyController,
+            AppConversationController,
+            StartTaskController,
+            AppEventController,
+            PendingMessageController,
             AgentHealthController,
             BashController,
             bash_events_socket,
@@ -156,6 +171,7 @@ async def _start(services: Services, tg: anyio.abc.TaskGroup) -> None:
     await services.api_keys.load()
     tg.start_soon(services.webhooks.run_forever)
     await services.runner.recover()
+    await services.start_tasks.recover()
     tg.start_soon(sandboxes.reconcile_forever, services.settings.reconcile_interval)
     tg.start_soon(services.api_keys.flush_forever)
 
@@ -182,6 +198,15 @@ def _build_services(
     context = RunnerContext(settings, event_log, sandboxes, spawn)
     runner = runner_factory(context) if runner_factory else UnavailableRunner()
     conversations = ConversationService(event_log, sandboxes, runner)
+    events = EventService(event_log, conversations)
+    app_store = AppConversationStore(db)
+    app_conversations = AppConversationService(
+        app_store, sandboxes, event_log, runner, git, settings.home
+    )
+    task_store = StartTaskStore(db)
+    pending = PendingMessageService(task_store, app_store, runner)
+    user_settings = SettingsService(SettingsStore(db), settings)
+    builder = AppConversationBuilder(user_settings, conversations, app_store)
     return Services(
         settings=settings,
         db=db,
@@ -194,9 +219,13 @@ def _build_services(
         archives=ArchiveService(sandboxes, git, settings.home / "tmp"),
         event_log=event_log,
         conversations=conversations,
-        events=EventService(event_log, conversations),
+        events=events,
         runner=runner,
-        user_settings=SettingsService(SettingsStore(db), settings),
+        user_settings=user_settings,
         api_keys=ApiKeyService(ApiKeyStore(db)),
         webhooks=WebhookService(settings.webhooks, WebhookStore(db), event_log, sandboxes),
+        app_conversations=app_conversations,
+        start_tasks=StartTaskService(task_store, sandboxes, builder, pending, spawn),
+        app_events=AppEventService(event_log, events, app_conversations, runner),
+        pending_messages=pending,
     )

@@ -57,6 +57,14 @@ class SandboxNotRunning(Conflict):
         self.status = status
 
 
+class Gone(AppError):
+    """The resource existed, but what it needs is gone for good."""
+
+
+class TooManyRequests(AppError):
+    """A per-resource limit was reached; the caller may retry later."""
+
+
 class Unauthorized(AppError):
     """A missing or wrong session API key."""
 
@@ -184,3 +192,43 @@ class ApiKeyNotFound(NotFound):
     def __init__(self, key_id: str) -> None:
         super().__init__(f"API key '{key_id}' not found")
         self.key_id = key_id
+
+
+class AppConversationNotFound(NotFound):
+    """An unknown app conversation. The reference words this detail differently per route,
+    so the caller passes the text."""
+
+    def __init__(self, conversation_id: str, message: str) -> None:
+        super().__init__(message)
+        self.conversation_id = conversation_id
+
+
+class AppConversationSandboxNotRunning(Conflict):
+    def __init__(self, conversation_id: str, status: str) -> None:
+        super().__init__(f"Sandbox of conversation {conversation_id} is {status}, not RUNNING")
+        self.conversation_id = conversation_id
+        self.status = status
+
+
+class AppConversationSandboxMissing(Gone):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Sandbox of conversation {conversation_id} no longer exists")
+        self.conversation_id = conversation_id
+
+
+class AppConversationSandboxFailed(AppError):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Sandbox of conversation {conversation_id} is in ERROR")
+        self.conversation_id = conversation_id
+
+
+class TooManyPendingMessages(TooManyRequests):
+    def __init__(self, conversation_id: str, limit: int) -> None:
+        super().__init__(
+            f"Too many pending messages for conversation {conversation_id}: at most {limit}"
+        )
+        self.conversation_id = conversation_id
+
+
+class StartTaskFailed(AppError):
+    """A start-task step failed; the message becomes the task's ERROR `detail`."""

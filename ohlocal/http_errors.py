@@ -3,16 +3,21 @@ and 422 with a FastAPI-style detail list for invalid input."""
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
+import types
+import typing
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from ohlocal.auth import UNAUTHORIZED_DETAIL, agent_key_accepted, app_key_accepted
 from ohlocal.errors import (
+    AppConversationSandboxFailed,
     AppError,
     BackendError,
     BackendUnavailable,
@@ -20,6 +25,7 @@ from ohlocal.errors import (
     ConfigError,
     Conflict,
     FeatureDisabled,
+    Gone,
     InvalidInput,
     LegacySettingsKeys,
     NotFound,
@@ -28,10 +34,13 @@ from ohlocal.errors import (
     RunnerUnavailable,
     SandboxNotRunning,
     SettingsNotFound,
+    TooManyRequests,
     Unauthorized,
 )
 
 logger = logging.getLogger(__name__)
+
+MALFORMED_JSON = "JSON is malformed"
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: list[tuple[type[AppError], int]] = [
@@ -42,6 +51,9 @@ STATUS_BY_ERROR: list[tuple[type[AppError], int]] = [
     (PathNotAllowed, 400),
     (Unauthorized, 401),
     (NotFound, 404),
+    (Gone, 410),
+    (TooManyRequests, 429),
+    (AppConversationSandboxFailed, 503),
     (SandboxNotRunning, 503),
     (Conflict, 409),
     (BackendUnavailable, 503),
@@ -151,7 +163,7 @@ def _enum_item(
     handler parameter's enum type."""
     try:
         parameter = request.route_handler.parsed_fn_signature.parameters[key or ""]
-        values = [f"'{member.value}'" for member in parameter.annotation]
+        values = [f"'{member.value}'" for member in _unwrap(parameter.annotation)]
     except (KeyError, TypeError, AttributeError):
         return validation_item(loc, message, "enum", raw)
     expected = " or ".join([", ".join(values[:-1]), values[-1]] if len(values) > 1 else values)
@@ -160,9 +172,75 @@ def _enum_item(
     return out
 
 
+def _body_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """`("body", "a.b")` as pydantic spells it: `("body", "a", "b")`, list indexes as ints."""
+    if len(loc) != 2 or loc[0] != "body" or not isinstance(loc[1], str):
+        return loc
+    parts = loc[1].replace("[", ".").replace("]", "").split(".")
+    return ("body", *(int(p) if p.isdigit() else p for p in parts if p))
+
+
+def _unwrap(tp: Any) -> Any:
+    """`T | None` as `T`."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        options = [t for t in typing.get_args(tp) if t is not type(None)]
+        return options[0] if len(options) == 1 else tp
+    return tp
+
+
+def _literal_values(request: Request[Any, Any, Any], path: tuple[str | int, ...]) -> list[str]:
+    """The allowed values of the Literal or enum field at `path` of the handler's body type,
+    in declaration order."""
+    try:
+        tp: Any = request.route_handler.parsed_fn_signature.parameters["data"].annotation
+    except (KeyError, AttributeError):
+        return []
+    for part in path:
+        tp = _unwrap(tp)
+        if isinstance(part, int) and typing.get_origin(tp) is list:
+            tp = typing.get_args(tp)[0]
+        elif isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+            tp = next((f.type for f in msgspec.structs.fields(tp) if f.name == part), None)
+        else:
+            return []
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) is typing.Literal:
+        return [str(v) for v in typing.get_args(tp)]
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return [str(member.value) for member in tp]
+    return []
+
+
+def _body_item(item: dict[str, Any], request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """pydantic's literal error for an invalid enum or Literal value in the body."""
+    message = str(item.get("message", ""))
+    key = item.get("key")
+    if item.get("source") != "body" or not key or "Invalid enum value" not in message:
+        return None
+    loc = _body_loc(("body", key))
+    values = _literal_values(request, loc[1:])
+    if not values:
+        return None
+    expected = " or ".join(
+        [", ".join(f"'{v}'" for v in values[:-1]), f"'{values[-1]}'"]
+        if len(values) > 1
+        else [f"'{values[0]}'"]
+    )
+    bad = message.split("'", 2)[1] if message.count("'") >= 2 else None
+    out = validation_item(loc, f"Input should be {expected}", "literal_error", bad)
+    out["ctx"] = {"expected": expected}
+    return out
+
+
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    items = [_translate(item, request) for item in extra if isinstance(item, dict)]
+    items = [
+        _body_item(item, request) or _translate(item, request)
+        for item in extra
+        if isinstance(item, dict)
+    ]
+    for item in items:
+        item["loc"] = list(_body_loc(tuple(item["loc"])))
     if not items:
         items = [_translate({"message": str(exc.detail)}, request)]
     return detail_response(422, items)
@@ -175,6 +253,12 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     ):
         # No route answered, but under an agent prefix an unkeyed caller learns nothing more.
         return detail_response(401, UNAUTHORIZED_DETAIL)
+    if exc.status_code == 400 and str(exc.detail).startswith(MALFORMED_JSON):
+        # NOTE: the reference answers a body that is not JSON with pydantic's 422 item.
+        error = str(exc.detail)[len(MALFORMED_JSON) :].lstrip(": ")
+        item = validation_item(("body", 1), "JSON decode error", "json_invalid", {})
+        item["ctx"] = {"error": error}
+        return detail_response(422, [item])
     if exc.status_code == 404:
         return detail_response(404, "Not Found")
     if exc.status_code == 405:

@@ -25,6 +25,7 @@ from ohlocal.models.events import (
     SystemPromptEvent,
 )
 from ohlocal.services.event_log import conversation_key
+from ohlocal.services.skills import skills_context
 from ohlocal.tools import ToolHost, tool_definitions, tool_specs
 
 if TYPE_CHECKING:
@@ -111,7 +112,10 @@ class AgentContext:
             return
         state = await self.state(cid)
         names = sorted((await self.log.secret_sources(cid)).keys())
-        context = TextContent(text=secrets_note(names)) if names else None
+        parts = [secrets_note(names)] if names else []
+        skills = skills_context(state.agent.get("agent_context"))
+        parts += [skills] if skills else []
+        context = TextContent(text="\n\n".join(parts)) if parts else None
         await self.append(
             cid,
             SystemPromptEvent(

@@ -56,9 +56,10 @@ class EventService:
         sort_order: EventSortOrder,
         page_id: str | None,
         limit: int,
+        full: bool = False,
     ) -> EventPage:
-        """A page of events without null fields; `next_page_id` is the id of the next page's
-        first event."""
+        """A page of events without null fields (with them when `full`); `next_page_id` is the
+        id of the next page's first event."""
         live = await self._conversations.live(sandbox_id, conversation_id)
         cid = live.record.id
         start: int | None = None
@@ -69,7 +70,7 @@ class EventService:
                 # therefore gives an empty page.
                 return EventPage(items=[], next_page_id=None)
         desc = sort_order is EventSortOrder.TIMESTAMP_DESC
-        rows = await self._log.events.search(cid, flt, start, desc, limit + 1)
+        rows = await self._log.events.search(cid, flt, start, desc, limit + 1, full=full)
         return EventPage(
             items=[msgspec.Raw(row.json) for row in rows[:limit]],
             next_page_id=rows[limit].id if len(rows) > limit else None,

@@ -106,10 +106,15 @@ class SandboxService:
             created_at=record.created_at,
         )
 
+    def agent_server_url(self, sandbox_id: str) -> str:
+        """The sandbox's `AGENT_SERVER` URL (its agent routes under this server's prefix)."""
+        return f"{self._base_url()}/agent/{sandbox_id}"
+
     def _exposed_urls(self, record: SandboxRecord) -> list[ExposedUrl]:
         base = self._base_url()
         port = int(base.rsplit(":", 1)[1].split("/")[0]) if base.count(":") == 2 else 80
-        urls = [ExposedUrl(name="AGENT_SERVER", url=f"{base}/agent/{record.id}", port=port)]
+        url = self.agent_server_url(record.id)
+        urls = [ExposedUrl(name="AGENT_SERVER", url=url, port=port)]
         for index, host_port in enumerate(record.worker_ports[:2], start=1):
             urls.append(
                 ExposedUrl(

@@ -95,17 +95,24 @@ class EventStore:
         return seq
 
     async def search(
-        self, conversation_id: str, flt: EventFilter, after_seq: int | None, desc: bool, limit: int
+        self,
+        conversation_id: str,
+        flt: EventFilter,
+        after_seq: int | None,
+        desc: bool,
+        limit: int,
+        full: bool = False,
     ) -> list[EventRecord]:
-        """Compact JSON of up to `limit` matching events from sequence `after_seq` on
-        (inclusive; downwards when `desc`)."""
+        """Compact JSON (full JSON when `full`) of up to `limit` matching events from sequence
+        `after_seq` on (inclusive; downwards when `desc`)."""
         where, params = _where(conversation_id, flt)
         if after_seq is not None:
             where += " AND seq <= ?" if desc else " AND seq >= ?"
             params.append(after_seq)
         order = "DESC" if desc else "ASC"
+        column = "full_json" if full else "compact_json"
         rows = await self._db.fetchall(
-            f"SELECT seq, id, compact_json FROM event WHERE {where} ORDER BY seq {order} LIMIT ?",
+            f"SELECT seq, id, {column} FROM event WHERE {where} ORDER BY seq {order} LIMIT ?",
             [*params, limit],
         )
         return [EventRecord(row[0], row[1], row[2]) for row in rows]

@@ -109,4 +109,35 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX webhook_outbox_subscriber ON webhook_outbox (subscriber, id);
     """,
+    # 5: App Server conversations, their start tasks and queued pending messages
+    """
+    CREATE TABLE app_conversation (
+        id TEXT PRIMARY KEY,
+        sandbox_id TEXT NOT NULL,
+        title TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX app_conversation_created ON app_conversation (created_at DESC, id);
+    CREATE INDEX app_conversation_sandbox ON app_conversation (sandbox_id);
+    CREATE TABLE start_task (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        app_conversation_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX start_task_created ON start_task (created_at DESC, id);
+    CREATE INDEX start_task_conversation ON start_task (app_conversation_id);
+    CREATE TABLE pending_message (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX pending_message_conversation ON pending_message (conversation_id, seq);
+    """,
 ]

@@ -13,7 +13,9 @@ from ohlocal.ids import new_sandbox_id, new_session_api_key
 from ohlocal.models.base import utc_now
 from ohlocal.models.sandbox import SandboxRecord, SandboxStatus
 from ohlocal.settings import DEFAULT_SPEC_ID, Settings, build_settings
+from tests.support.app_conversations import hello_script
 from tests.support.idle_runner import IdleRunner
+from tests.support.scripted_llm import ScriptedLLMServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -88,3 +90,30 @@ def agent(runner_app: Litestar) -> Iterator[Agent]:
     with TestClient(runner_app) as client:
         record = add_running_sandbox(runner_app, client)
         yield Agent(client, record.id, record.session_api_key)
+
+
+@pytest.fixture
+def scripted_llm() -> Iterator[ScriptedLLMServer]:
+    """An OpenAI-compatible server playing the hello script (tests/support/app_conversations)."""
+    with ScriptedLLMServer(hello_script()) as llm:
+        yield llm
+
+
+@pytest.fixture
+def app_settings(home: Path, scripted_llm: ScriptedLLMServer) -> Settings:
+    """Process sandboxes; new app conversations use the scripted LLM."""
+    return build_settings(
+        home=home,
+        environ={},
+        sandbox_backend="process",
+        reconcile_interval=0.2,
+        llm_base_url=scripted_llm.base_url,
+        llm_model="openai/fake-model",
+        llm_api_key="sk-test",
+    )
+
+
+@pytest.fixture
+def app_client(app_settings: Settings) -> Iterator[TestClient[Litestar]]:
+    with TestClient(create_app(app_settings)) as client:
+        yield client
