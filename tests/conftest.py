@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -14,9 +15,10 @@ import pytest
 from litestar.testing import TestClient
 
 from ohlocal.app import create_app
-from ohlocal.containers.base import home_tag
+from ohlocal.containers.base import home_tag, run_root
 from ohlocal.containers.podman_backend import LABEL_HOME
 from ohlocal.containers.podman_service import PodmanService, podman_env
+from ohlocal.containers.process_backend import PID_FILE
 from ohlocal.settings import DEFAULT_IMAGE, Settings, build_settings
 
 if TYPE_CHECKING:
@@ -27,11 +29,24 @@ if TYPE_CHECKING:
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _stop_process_sandboxes(home: Path) -> None:
+    """End the helpers of the process sandboxes a test left behind: they are daemons that
+    outlive the server by design, and would pile up over a run."""
+    for pid_file in run_root(home).glob(f"*/{PID_FILE}"):
+        try:
+            pid = int(pid_file.read_text())
+            os.killpg(pid, signal.SIGCONT)
+            os.killpg(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
+
+
 @pytest.fixture
 def home() -> Iterator[Path]:
     # Short paths under /tmp keep sandbox sockets well inside the unix socket length limit.
     path = Path(tempfile.mkdtemp(prefix="ohl-"))
     yield path
+    _stop_process_sandboxes(path)
     shutil.rmtree(path, ignore_errors=True)
 
 
