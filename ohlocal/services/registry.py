@@ -24,6 +24,7 @@ from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.services.settings_service import SettingsService
 from ohlocal.services.start_task_service import StartTaskService
+from ohlocal.services.trajectory_service import TrajectoryService
 from ohlocal.services.webhook_service import WebhookService
 from ohlocal.settings import Settings
 from ohlocal.store.db import Database
@@ -51,5 +52,6 @@ class Services:
     start_tasks: StartTaskService
     app_events: AppEventService
     pending_messages: PendingMessageService
+    trajectories: TrajectoryService
     started_at: float = field(default_factory=time.monotonic)
     last_request_at: float = field(default_factory=time.monotonic)
