@@ -27,6 +27,9 @@ from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.agent_server.tools_routes import ToolsController
 from ohlocal.app_server.api_key_routes import ApiKeyController
 from ohlocal.app_server.app_conversation_routes import AppConversationController
+from ohlocal.app_server.app_conversation_workspace_routes import (
+    AppConversationWorkspaceController,
+)
 from ohlocal.app_server.app_event_routes import AppEventController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
@@ -45,6 +48,7 @@ from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.app_conversation_builder import AppConversationBuilder
 from ohlocal.services.app_conversation_service import AppConversationService
 from ohlocal.services.app_event_service import AppEventService
+from ohlocal.services.app_workspace_service import AppWorkspaceService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -132,6 +136,7 @@ def create_app(
             WebClientController,
             ApiKeyController,
             AppConversationController,
+            AppConversationWorkspaceController,
             StartTaskController,
             AppEventController,
             PendingMessageController,
@@ -234,4 +239,5 @@ def _build_services(
         app_events=AppEventService(event_log, events, app_conversations, runner),
         pending_messages=pending,
         trajectories=trajectories,
+        app_workspaces=AppWorkspaceService(app_conversations, trajectories, settings.home),
     )

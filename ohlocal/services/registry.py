@@ -11,6 +11,7 @@ from ohlocal.containers.base import Backend
 from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.app_conversation_service import AppConversationService
 from ohlocal.services.app_event_service import AppEventService
+from ohlocal.services.app_workspace_service import AppWorkspaceService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -53,5 +54,6 @@ class Services:
     app_events: AppEventService
     pending_messages: PendingMessageService
     trajectories: TrajectoryService
+    app_workspaces: AppWorkspaceService
     started_at: float = field(default_factory=time.monotonic)
     last_request_at: float = field(default_factory=time.monotonic)
