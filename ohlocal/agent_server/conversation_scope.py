@@ -19,6 +19,8 @@ SCOPE_PREFIX = AGENT_PREFIX + "/api/conversations/{runtime_conversation_id:str}"
 # path forms ohlocal also serves, held to the same rule.
 PATH_PARAMETERS = ("path", "workspace_dir", "file_path", "repo_path")
 _STATE_KEY = "conversation_scope"
+# GAP: the scoped `/vscode/url` and `/vscode/status` routes of the reference are not served
+# (VS Code is not bundled; the server-wide routes answer as with VS Code disabled).
 
 
 async def resolve_conversation_scope(request: Request[Any, Any, Any]) -> None:

@@ -46,6 +46,9 @@ class ConversationScope(msgspec.Struct, frozen=True, kw_only=True):
 
     def bash_request(self, request: ExecuteBashRequest) -> ExecuteBashRequest:
         """`request` with its `cwd` defaulted to the working dir; a `cwd` outside is refused."""
+        # GAP: the conversation's secrets are not exported to scoped commands nor masked in
+        # their output (newer reference sources do; bash_endpoints.json has no secrets to
+        # tell for 1.58.2); passing EventLog.secrets to the helper's `env` would close it.
         if request.cwd is None:
             return msgspec.structs.replace(request, cwd=self.working_dir)
         self.check_path("cwd", request.cwd)

@@ -7,7 +7,13 @@ import time
 import pytest
 
 from tests.conftest import start_agent_sandbox
-from tests.support.agent_conversations import UNKNOWN_ID, create_conversation, scoped
+from tests.support.agent_conversations import (
+    UNKNOWN_ID,
+    assert_invalid_uuid,
+    create_conversation,
+    get_from_another_sandbox,
+    scoped,
+)
 
 HEX32 = r"^[0-9a-f]{32}$"
 
@@ -303,14 +309,8 @@ def test_scoped_bash_unknown_conversation_returns_404(sandbox):
         assert (response.status_code, response.json()) == (404, expected)
 
 
-def test_scoped_bash_malformed_conversation_id_returns_422(sandbox):
-    response = sandbox.get("/api/conversations/not-a-uuid/bash/bash_events/search")
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["path", "runtime_conversation_id"]
-
-
-def test_scoped_bash_conversation_of_another_sandbox_returns_404(sandbox):
-    conversation = create_conversation(sandbox)
-    other = start_agent_sandbox(sandbox.client)
-    response = other.get(scoped(conversation, "/bash/bash_events/search"))
-    assert response.status_code == 404
+def test_scoped_bash_malformed_id_or_another_sandbox(sandbox):
+    malformed = sandbox.get("/api/conversations/not-a-uuid/bash/bash_events/search")
+    assert_invalid_uuid(malformed, "runtime_conversation_id")
+    path = "/api/conversations/{cid}/bash/bash_events/search"
+    assert get_from_another_sandbox(sandbox, start_agent_sandbox, path).status_code == 404

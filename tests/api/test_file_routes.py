@@ -11,7 +11,13 @@ import zipfile
 import pytest
 
 from tests.conftest import start_agent_sandbox
-from tests.support.agent_conversations import UNKNOWN_ID, create_conversation, scoped
+from tests.support.agent_conversations import (
+    UNKNOWN_ID,
+    assert_invalid_uuid,
+    create_conversation,
+    get_from_another_sandbox,
+    scoped,
+)
 
 
 def _upload(sandbox, path, data=b"hello", field="file"):
@@ -188,16 +194,12 @@ def test_download_trajectory_works_while_paused(sandbox):
 def test_download_trajectory_unknown_or_malformed_id(sandbox):
     unknown = sandbox.get(f"/api/file/download-trajectory/{UNKNOWN_ID}")
     assert (unknown.status_code, unknown.json()) == (404, {"detail": "Conversation not found"})
-    malformed = sandbox.get("/api/file/download-trajectory/not-a-uuid")
-    assert malformed.status_code == 422
-    assert malformed.json()["detail"][0]["loc"] == ["path", "conversation_id"]
+    assert_invalid_uuid(sandbox.get("/api/file/download-trajectory/bad"), "conversation_id")
 
 
 def test_download_trajectory_of_another_sandbox_returns_404(sandbox):
-    conversation = create_conversation(sandbox)
-    other = start_agent_sandbox(sandbox.client)
-    response = other.get(f"/api/file/download-trajectory/{conversation['id']}")
-    assert response.status_code == 404
+    path = "/api/file/download-trajectory/{cid}"
+    assert get_from_another_sandbox(sandbox, start_agent_sandbox, path).status_code == 404
 
 
 # ----- conversation-scoped: /api/conversations/{runtime_conversation_id}/file -----

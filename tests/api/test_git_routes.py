@@ -6,7 +6,12 @@ import subprocess
 
 import pytest
 
-from tests.support.agent_conversations import UNKNOWN_ID, create_conversation, scoped
+from tests.support.agent_conversations import (
+    UNKNOWN_ID,
+    assert_invalid_uuid,
+    create_conversation,
+    scoped,
+)
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Recorder",
@@ -160,7 +165,7 @@ def test_scoped_git_unknown_conversation_returns_404(repo):
     expected = {"detail": f"Conversation not found: {UNKNOWN_ID}"}
     assert (response.status_code, response.json()) == (404, expected)
     malformed = repo.get("/api/conversations/nope/git/changes", params={"path": repo.workdir})
-    assert malformed.status_code == 422
+    assert_invalid_uuid(malformed, "runtime_conversation_id")
 
 
 def test_scoped_git_changes_work_while_paused(repo):

@@ -25,3 +25,17 @@ def create_conversation(sandbox, working_dir: str | None = None) -> dict[str, An
 def scoped(conversation: dict[str, Any], path: str) -> str:
     """`path` under the conversation's scoped prefix: `/api/conversations/{id}{path}`."""
     return f"/api/conversations/{conversation['id']}{path}"
+
+
+def assert_invalid_uuid(response: Any, name: str) -> None:
+    """The reference's 422 for a path parameter that is not a UUID."""
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["path", name]
+
+
+def get_from_another_sandbox(sandbox: Any, start_sandbox: Any, path: str) -> Any:
+    """GET `path` (with `{cid}` standing for a new conversation of `sandbox`) on another
+    sandbox of the same server, started by `start_sandbox(client)`."""
+    conversation = create_conversation(sandbox)
+    other = start_sandbox(sandbox.client)
+    return other.get(path.format(cid=conversation["id"]))
