@@ -14,19 +14,22 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from ohlocal import __version__
-from ohlocal.agent_server.bash_routes import BashController
+from ohlocal.agent_server.bash_routes import BashController, ConversationBashController
 from ohlocal.agent_server.bash_socket_routes import bash_events_socket
 from ohlocal.agent_server.conversation_control_routes import ConversationControlController
 from ohlocal.agent_server.conversation_routes import ConversationController
 from ohlocal.agent_server.event_routes import EventController
 from ohlocal.agent_server.event_socket_routes import event_socket
-from ohlocal.agent_server.file_routes import FileController
-from ohlocal.agent_server.git_routes import GitController
+from ohlocal.agent_server.file_routes import ConversationFileController, FileController
+from ohlocal.agent_server.git_routes import ConversationGitController, GitController
 from ohlocal.agent_server.health_routes import AgentHealthController
 from ohlocal.agent_server.server_info_routes import AgentServerInfoController
 from ohlocal.agent_server.tools_routes import ToolsController
 from ohlocal.app_server.api_key_routes import ApiKeyController
 from ohlocal.app_server.app_conversation_routes import AppConversationController
+from ohlocal.app_server.app_conversation_workspace_routes import (
+    AppConversationWorkspaceController,
+)
 from ohlocal.app_server.app_event_routes import AppEventController
 from ohlocal.app_server.dependencies import DEPENDENCIES
 from ohlocal.app_server.health_routes import HealthController
@@ -45,6 +48,7 @@ from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.app_conversation_builder import AppConversationBuilder
 from ohlocal.services.app_conversation_service import AppConversationService
 from ohlocal.services.app_event_service import AppEventService
+from ohlocal.services.app_workspace_service import AppWorkspaceService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -59,6 +63,7 @@ from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.services.settings_service import SettingsService
 from ohlocal.services.start_task_service import StartTaskService
+from ohlocal.services.trajectory_service import TrajectoryService
 from ohlocal.services.webhook_service import WebhookService
 from ohlocal.settings import Settings
 from ohlocal.store.api_key_store import ApiKeyStore
@@ -131,14 +136,18 @@ def create_app(
             WebClientController,
             ApiKeyController,
             AppConversationController,
+            AppConversationWorkspaceController,
             StartTaskController,
             AppEventController,
             PendingMessageController,
             AgentHealthController,
             BashController,
+            ConversationBashController,
             bash_events_socket,
             FileController,
+            ConversationFileController,
             GitController,
+            ConversationGitController,
             ToolsController,
             AgentServerInfoController,
             ConversationController,
@@ -207,6 +216,7 @@ def _build_services(
     pending = PendingMessageService(task_store, app_store, runner)
     user_settings = SettingsService(SettingsStore(db), settings)
     builder = AppConversationBuilder(user_settings, conversations, app_store)
+    trajectories = TrajectoryService(event_log, settings.home / "tmp")
     return Services(
         settings=settings,
         db=db,
@@ -228,4 +238,6 @@ def _build_services(
         start_tasks=StartTaskService(task_store, sandboxes, builder, pending, spawn),
         app_events=AppEventService(event_log, events, app_conversations, runner),
         pending_messages=pending,
+        trajectories=trajectories,
+        app_workspaces=AppWorkspaceService(app_conversations, trajectories, settings.home),
     )

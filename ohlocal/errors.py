@@ -46,6 +46,30 @@ class BadRequest(AppError):
     """A request the reference answers with 400 and a plain detail."""
 
 
+class Unprocessable(AppError):
+    """A request the reference answers with 422 and a plain detail (not a detail list)."""
+
+
+class OutsideConversationWorkspace(Unprocessable):
+    """A conversation-scoped route given a path (`cwd`, `path`, ...) outside the
+    conversation's workspace."""
+
+    def __init__(self, name: str, path: str | None) -> None:
+        # NOTE: the reference's detail names the parameter only (bash_endpoints.json).
+        super().__init__(f"{name} must be inside the conversation workspace")
+        self.name = name
+        self.path = path
+
+
+class TrajectoryConversationMismatch(Unprocessable):
+    """A conversation-scoped trajectory download for another conversation's id."""
+
+    def __init__(self, conversation_id: str, runtime_conversation_id: str) -> None:
+        super().__init__("Trajectory must belong to the selected conversation")
+        self.conversation_id = conversation_id
+        self.runtime_conversation_id = runtime_conversation_id
+
+
 class Conflict(AppError):
     """The resource is in a state that does not allow the operation."""
 
@@ -117,6 +141,13 @@ class ConversationNotFound(NotFound):
     def __init__(self, conversation_id: str) -> None:
         # NOTE: the reference's detail text (event_router.py), recorded in event_search_filters.
         super().__init__(f"Conversation not found: {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class TrajectoryNotFound(NotFound):
+    def __init__(self, conversation_id: str) -> None:
+        # NOTE: the reference's trajectory download says this, without the id.
+        super().__init__("Conversation not found")
         self.conversation_id = conversation_id
 
 

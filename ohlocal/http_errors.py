@@ -36,6 +36,7 @@ from ohlocal.errors import (
     SettingsNotFound,
     TooManyRequests,
     Unauthorized,
+    Unprocessable,
 )
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ MALFORMED_JSON = "JSON is malformed"
 STATUS_BY_ERROR: list[tuple[type[AppError], int]] = [
     (InvalidInput, 422),
     (LegacySettingsKeys, 422),
+    (Unprocessable, 422),
     (BadRequest, 400),
     (PathEscapes, 403),
     (PathNotAllowed, 400),

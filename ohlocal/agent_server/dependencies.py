@@ -13,6 +13,7 @@ from ohlocal.services.event_service import EventService
 from ohlocal.services.file_service import FileService
 from ohlocal.services.git_service import GitService
 from ohlocal.services.registry import Services
+from ohlocal.services.trajectory_service import TrajectoryService
 
 
 def provide_bash_service(state: State) -> BashService:
@@ -30,6 +31,11 @@ def provide_archive_service(state: State) -> ArchiveService:
     return service
 
 
+def provide_trajectory_service(state: State) -> TrajectoryService:
+    service: TrajectoryService = state.services.trajectories
+    return service
+
+
 def provide_git_service(state: State) -> GitService:
     service: GitService = state.services.git
     return service
@@ -39,6 +45,7 @@ BASH = {"bash_service": Provide(provide_bash_service, sync_to_thread=False)}
 FILES = {
     "file_service": Provide(provide_file_service, sync_to_thread=False),
     "archive_service": Provide(provide_archive_service, sync_to_thread=False),
+    "trajectory_service": Provide(provide_trajectory_service, sync_to_thread=False),
 }
 GIT = {"git_service": Provide(provide_git_service, sync_to_thread=False)}
 

@@ -1,4 +1,5 @@
-"""`{AGENT_SERVER}/api/file`: upload, download, create directories and archive the workspace."""
+"""`{AGENT_SERVER}/api/file` and `/api/conversations/{runtime_conversation_id}/file`: upload,
+download, create directories, archive the workspace and download trajectories."""
 
 from __future__ import annotations
 
@@ -9,27 +10,20 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Stream
 
+from ohlocal.agent_server.conversation_scope import SCOPE_PREFIX, resolve_conversation_scope
 from ohlocal.agent_server.dependencies import FILES
 from ohlocal.agent_server.prefix import AGENT_PREFIX
+from ohlocal.download_response import download_response
 from ohlocal.models.base import Success
 from ohlocal.models.file import ArchiveFormat, FileUploadResult
 from ohlocal.services.archive_service import ArchiveService
-from ohlocal.services.file_service import Download, FileService
+from ohlocal.services.conversation_service import parse_conversation_id
+from ohlocal.services.file_service import FileService
 from ohlocal.services.multipart import boundary_of
+from ohlocal.services.trajectory_service import TrajectoryService
 
 PathQuery = Annotated[str, Parameter(description="Absolute path in the sandbox")]
 AnyRequest = Request[Any, Any, Any]
-
-
-def _stream(download: Download) -> Stream:
-    return Stream(
-        download.chunks,
-        media_type="application/octet-stream",
-        headers={
-            "content-length": str(download.size),
-            "content-disposition": f'attachment; filename="{download.name}"',
-        },
-    )
 
 
 class FileController(Controller):
@@ -72,7 +66,7 @@ class FileController(Controller):
         path: FromQuery[PathQuery],
     ) -> Stream:
         """Download a file's raw bytes."""
-        return _stream(await file_service.open_download(sandbox_id, path))
+        return download_response(await file_service.open_download(sandbox_id, path))
 
     @get("/download/{file_path:path}", media_type="application/octet-stream")
     async def download_file_by_path(
@@ -82,7 +76,7 @@ class FileController(Controller):
         file_path: FromPath[str],
     ) -> Stream:
         """Download the raw bytes of the file at the absolute path in the URL."""
-        return _stream(await file_service.open_download(sandbox_id, file_path))
+        return download_response(await file_service.open_download(sandbox_id, file_path))
 
     @post("/create_directory", status_code=200)
     async def create_directory(
@@ -110,4 +104,23 @@ class FileController(Controller):
         download = await archive_service.archive_directory(
             sandbox_id, path, format, base_ref, use_default_excludes, exclude or []
         )
-        return _stream(download)
+        return download_response(download)
+
+    @get("/download-trajectory/{conversation_id:str}", media_type="application/octet-stream")
+    async def download_trajectory(
+        self,
+        trajectory_service: NamedDependency[TrajectoryService],
+        sandbox_id: FromPath[str],
+        conversation_id: FromPath[str],
+    ) -> Stream:
+        """A zip of the conversation: `base_state.json` and one JSON file per event."""
+        cid = parse_conversation_id(conversation_id)
+        return download_response(await trajectory_service.download_trajectory(cid, sandbox_id))
+
+
+class ConversationFileController(FileController):
+    """The same routes for one conversation; every path must lie in its workspace, and a
+    trajectory must be the conversation's own."""
+
+    path = SCOPE_PREFIX + "/file"
+    before_request = staticmethod(resolve_conversation_scope)

@@ -1,4 +1,5 @@
-"""`{AGENT_SERVER}/api/git`: changes, diffs and commits of a repository in the sandbox."""
+"""`{AGENT_SERVER}/api/git` and `/api/conversations/{runtime_conversation_id}/git`: changes,
+diffs and commits of a repository in the sandbox (or in one conversation's workspace)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 
+from ohlocal.agent_server.conversation_scope import SCOPE_PREFIX, resolve_conversation_scope
 from ohlocal.agent_server.dependencies import GIT
 from ohlocal.agent_server.prefix import AGENT_PREFIX
 from ohlocal.models.git import GitChange, GitCommitsPage, GitDiff
@@ -93,3 +95,10 @@ class GitController(Controller):
     ) -> list[GitChange]:
         """The files one commit changed against its first parent."""
         return await git_service.git_commit_changes(sandbox_id, path, sha)
+
+
+class ConversationGitController(GitController):
+    """The same routes for one conversation; every path must lie in its workspace."""
+
+    path = SCOPE_PREFIX + "/git"
+    before_request = staticmethod(resolve_conversation_scope)

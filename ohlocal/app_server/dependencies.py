@@ -8,6 +8,7 @@ from litestar.di import Provide
 from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.app_conversation_service import AppConversationService
 from ohlocal.services.app_event_service import AppEventService
+from ohlocal.services.app_workspace_service import AppWorkspaceService
 from ohlocal.services.pending_message_service import PendingMessageService
 from ohlocal.services.registry import Services
 from ohlocal.services.sandbox_service import SandboxService
@@ -49,6 +50,10 @@ def provide_app_event_service(state: State) -> AppEventService:
     return provide_services(state).app_events
 
 
+def provide_app_workspace_service(state: State) -> AppWorkspaceService:
+    return provide_services(state).app_workspaces
+
+
 def provide_pending_message_service(state: State) -> PendingMessageService:
     return provide_services(state).pending_messages
 
@@ -63,4 +68,5 @@ DEPENDENCIES = {
     "start_task_service": Provide(provide_start_task_service, sync_to_thread=False),
     "app_event_service": Provide(provide_app_event_service, sync_to_thread=False),
     "pending_message_service": Provide(provide_pending_message_service, sync_to_thread=False),
+    "app_workspace_service": Provide(provide_app_workspace_service, sync_to_thread=False),
 }

@@ -10,21 +10,23 @@ from __future__ import annotations
 import fnmatch
 import os
 import tarfile
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
 
 from ohlocal.errors import BadRequest, PathNotAllowed, WorkspaceFileNotFound
 from ohlocal.models.file import ArchiveFormat
-from ohlocal.services.file_service import IO_CHUNK, Download, resolve_in_workspace
+from ohlocal.services.file_service import (
+    Download,
+    new_temp_file,
+    resolve_in_workspace,
+    temp_file_download,
+)
 from ohlocal.services.git_service import EMPTY_TREE, GitService
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from ohlocal.services.sandbox_service import SandboxService
 
 # GAP: the reference's exact built-in exclude list is not published in its schema; this one
@@ -65,10 +67,7 @@ class ArchiveService:
             path = str(Path(runtime.working_dir) / repo.relative_to(runtime.layout.workspace))
             host = repo
         patterns = [*(DEFAULT_EXCLUDES if use_default_excludes else ()), *exclude]
-        self._tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self._tmp_dir, suffix=".archive")
-        os.close(fd)
-        target = Path(name)
+        target = new_temp_file(self._tmp_dir, ".archive")
         try:
             if format is ArchiveFormat.TAR_GZ:
                 await anyio.to_thread.run_sync(_write_tar, host, target, patterns)
@@ -77,12 +76,10 @@ class ArchiveService:
                 patch = await self._git_delta(sandbox_id, path, base_ref)
                 await anyio.Path(target).write_text(patch)
                 filename = f"{host.name or 'workspace'}.patch"
-            handle = await anyio.to_thread.run_sync(open, target, "rb")
         except BaseException:
             await anyio.Path(target).unlink(missing_ok=True)
             raise
-        size = os.fstat(handle.fileno()).st_size
-        return Download(name=filename, size=size, chunks=_stream_then_remove(handle, target))
+        return await temp_file_download(filename, target)
 
     async def _git_delta(self, sandbox_id: str, path: str, base_ref: str | None) -> str:
         """A patch of the working tree against `base_ref` (auto-detected when None), new files
@@ -150,12 +147,3 @@ def _single_repository(root: Path, workspace: Path) -> Path | None:
             if depth < REPO_SEARCH_DEPTH and not d.startswith(".") and d not in DEFAULT_EXCLUDES
         ]  # fmt: skip
     return found[0] if len(found) == 1 else None
-
-
-async def _stream_then_remove(handle: BinaryIO, target: Path) -> AsyncIterator[bytes]:
-    try:
-        while chunk := await anyio.to_thread.run_sync(handle.read, IO_CHUNK):
-            yield chunk
-    finally:
-        handle.close()
-        await anyio.Path(target).unlink(missing_ok=True)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
     from ohlocal.containers.shim_client import ShimConnection
+    from ohlocal.services.conversation_scope import ConversationScope
     from ohlocal.services.sandbox_service import SandboxRuntime, SandboxService
     from ohlocal.store.bash_event_store import BashEventStore
 
@@ -47,11 +48,16 @@ SUBSCRIBER_BUFFER = 1000
 Spawn = Callable[..., object]
 
 
+def _store_key(sandbox_id: str, scope: ConversationScope | None) -> str:
+    """The bash event store partition: the sandbox's, or one conversation's (scoped routes)."""
+    return sandbox_id if scope is None else scope.bash_store_key
+
+
 class _Running:
     """A command in flight: its helper connection, for stop signals."""
 
-    def __init__(self, sandbox_id: str) -> None:
-        self.sandbox_id = sandbox_id
+    def __init__(self, store_key: str) -> None:
+        self.store_key = store_key
         self.conn: ShimConnection | None = None
         self.stopped = False
 
@@ -113,21 +119,31 @@ class BashService:
 
     # ----- running commands -----
 
-    async def start_bash_command(self, sandbox_id: str, request: ExecuteBashRequest) -> BashCommand:
+    async def start_bash_command(
+        self,
+        sandbox_id: str,
+        request: ExecuteBashRequest,
+        scope: ConversationScope | None = None,
+    ) -> BashCommand:
         """Record the command and run it in the background."""
         runtime = await self._sandboxes.runtime(sandbox_id)
-        command = await self._new_command(sandbox_id, request)
-        running = self._running[command.id] = _Running(sandbox_id)
+        key = _store_key(sandbox_id, scope)
+        command = await self._new_command(key, scope.bash_request(request) if scope else request)
+        running = self._running[command.id] = _Running(key)
         self._spawn(lambda: self._run_quietly(runtime, command, running))
         return command
 
     async def execute_bash_command(
-        self, sandbox_id: str, request: ExecuteBashRequest
+        self,
+        sandbox_id: str,
+        request: ExecuteBashRequest,
+        scope: ConversationScope | None = None,
     ) -> BashOutput:
         """Run the command to its end and return its output joined in one BashOutput."""
         runtime = await self._sandboxes.runtime(sandbox_id)
-        command = await self._new_command(sandbox_id, request)
-        running = self._running[command.id] = _Running(sandbox_id)
+        key = _store_key(sandbox_id, scope)
+        command = await self._new_command(key, scope.bash_request(request) if scope else request)
+        running = self._running[command.id] = _Running(key)
         outputs = await self._run(runtime, command, running)
         last = outputs[-1]
         return BashOutput(
@@ -140,7 +156,7 @@ class BashService:
             stderr="".join(o.stderr or "" for o in outputs) or None,
         )
 
-    async def _new_command(self, sandbox_id: str, request: ExecuteBashRequest) -> BashCommand:
+    async def _new_command(self, store_key: str, request: ExecuteBashRequest) -> BashCommand:
         if request.timeout < 0:
             raise InvalidInput(
                 ("body", "timeout"),
@@ -155,7 +171,7 @@ class BashService:
             id=uuid.uuid4().hex,
             timestamp=self._now(),
         )
-        await self._record(sandbox_id, command)
+        await self._record(store_key, command)
         return command
 
     async def _run_quietly(
@@ -169,7 +185,7 @@ class BashService:
     async def _run(
         self, runtime: SandboxRuntime, command: BashCommand, running: _Running
     ) -> list[BashOutput]:
-        sandbox_id = running.sandbox_id
+        store_key = running.store_key
         collector = _Collector(command.id, self._now)
         outputs: list[BashOutput] = []
         try:
@@ -193,7 +209,7 @@ class BashService:
         finally:
             self._running.pop(command.id, None)
         final = collector.flush(STOPPED_EXIT_CODE if running.stopped else exit_code)
-        await self._record(sandbox_id, final)
+        await self._record(store_key, final)
         outputs.append(final)
         logger.debug("bash command ended command_id=%s exit_code=%s", command.id, final.exit_code)
         return outputs
@@ -225,20 +241,23 @@ class BashService:
                 collector.add(message["stream"], message["data"])
             if collector.full or (message is None and collector.pending):
                 event = collector.flush(None)
-                await self._record(running.sandbox_id, event)
+                await self._record(running.store_key, event)
                 outputs.append(event)
                 flush_at = anyio.current_time() + FLUSH_INTERVAL
 
-    async def stop_bash_command(self, sandbox_id: str, command_id: str) -> None:
+    async def stop_bash_command(
+        self, sandbox_id: str, command_id: str, scope: ConversationScope | None = None
+    ) -> None:
         """Send SIGTERM to a running command (SIGKILL after a grace); a finished one is fine."""
+        key = _store_key(sandbox_id, scope)
         parsed = parse_uuid(command_id)
         if parsed is None:
             raise InvalidInput(
                 ("path", "command_id"), "Input should be a valid UUID", "uuid_parsing", command_id
             )
         running = self._running.get(parsed.hex)
-        if running is None or running.sandbox_id != sandbox_id:
-            if await self._store.command_exists(sandbox_id, parsed.hex):
+        if running is None or running.store_key != key:
+            if await self._store.command_exists(key, parsed.hex):
                 return
             raise BashCommandNotFound(command_id)
         running.stopped = True
@@ -257,17 +276,17 @@ class BashService:
 
     # ----- events -----
 
-    async def _record(self, sandbox_id: str, event: BashEvent) -> None:
-        await self._store.insert(sandbox_id, event)
-        for subscriber in list(self._subscribers.get(sandbox_id, ())):
+    async def _record(self, store_key: str, event: BashEvent) -> None:
+        await self._store.insert(store_key, event)
+        for subscriber in list(self._subscribers.get(store_key, ())):
             try:
                 subscriber.send_nowait(event)
             except anyio.WouldBlock:
-                logger.warning("bash event subscriber too slow, dropped sandbox_id=%s", sandbox_id)
+                logger.warning("bash event subscriber too slow, dropped store=%s", store_key)
                 subscriber.close()
-                self._subscribers[sandbox_id].discard(subscriber)
+                self._subscribers[store_key].discard(subscriber)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                self._subscribers[sandbox_id].discard(subscriber)
+                self._subscribers[store_key].discard(subscriber)
 
     @asynccontextmanager
     async def subscribe(
@@ -284,35 +303,44 @@ class BashService:
             receive.close()
 
     async def search_bash_events(
-        self, sandbox_id: str, query: BashEventQuery, limit: int
+        self,
+        sandbox_id: str,
+        query: BashEventQuery,
+        limit: int,
+        scope: ConversationScope | None = None,
     ) -> BashEventPage:
         await self._sandboxes.get_record(sandbox_id)
-        found = await self._store.search(sandbox_id, query, limit + 1)
+        found = await self._store.search(_store_key(sandbox_id, scope), query, limit + 1)
         items = [event for _, event in found[:limit]]
         next_page_id = found[limit][0] if len(found) > limit else None
         return BashEventPage(items=items, next_page_id=next_page_id)
 
-    async def get_bash_event(self, sandbox_id: str, event_id: str) -> BashEvent:
-        event = await self._store.get(sandbox_id, _hex_or_raw(event_id))
+    async def get_bash_event(
+        self, sandbox_id: str, event_id: str, scope: ConversationScope | None = None
+    ) -> BashEvent:
+        event = await self._store.get(_store_key(sandbox_id, scope), _hex_or_raw(event_id))
         if event is None:
             raise BashEventNotFound(event_id)
         return event
 
     async def batch_get_bash_events(
-        self, sandbox_id: str, event_ids: list[str]
+        self, sandbox_id: str, event_ids: list[str], scope: ConversationScope | None = None
     ) -> list[BashEvent | None]:
         if len(event_ids) > MAX_BATCH:
             raise InvalidInput(
                 ("body",), f"List should have at most {MAX_BATCH} items", "too_long", None
             )
         keys = [_hex_or_raw(i) for i in event_ids]
-        found = await self._store.batch_get(sandbox_id, keys)
+        found = await self._store.batch_get(_store_key(sandbox_id, scope), keys)
         return [found.get(key) for key in keys]
 
-    async def clear_bash_events(self, sandbox_id: str) -> int:
+    async def clear_bash_events(
+        self, sandbox_id: str, scope: ConversationScope | None = None
+    ) -> int:
         await self._sandboxes.get_record(sandbox_id)
-        count = await self._store.clear(sandbox_id)
-        logger.info("bash events cleared sandbox_id=%s count=%s", sandbox_id, count)
+        key = _store_key(sandbox_id, scope)
+        count = await self._store.clear(key)
+        logger.info("bash events cleared store=%s count=%s", key, count)
         return count
 
 

@@ -26,6 +26,7 @@ from ohlocal.models.conversation import (
     utc_iso,
 )
 from ohlocal.models.events import ActionEvent, MessageEvent
+from ohlocal.services.conversation_scope import ConversationScope
 from ohlocal.services.event_log import LiveConversation, normalise_secrets
 from ohlocal.tools.models import FinishAction
 
@@ -124,6 +125,18 @@ class ConversationService:
         if live.record.sandbox_id != sandbox_id:
             raise ConversationNotFound(str(cid))
         return live
+
+    async def conversation_scope(
+        self, sandbox_id: str, runtime_conversation_id: str
+    ) -> ConversationScope:
+        """The conversation that a conversation-scoped route names, with its working dir."""
+        cid = parse_conversation_id(runtime_conversation_id, "runtime_conversation_id")
+        live = await self.live(sandbox_id, cid)
+        return ConversationScope(
+            sandbox_id=sandbox_id,
+            conversation_id=live.record.id,
+            working_dir=live.state.workspace.working_dir,
+        )
 
     async def start_conversation(
         self, sandbox_id: str, request: StartConversationRequest

@@ -12,8 +12,10 @@ import logging
 import os
 import posixpath
 import shlex
+import tempfile
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import anyio
@@ -25,7 +27,6 @@ from ohlocal.services.multipart import read_field
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, AsyncIterator
-    from pathlib import Path
 
     from ohlocal.containers.shim_client import ShimConnection
     from ohlocal.services.sandbox_service import SandboxRuntime, SandboxService
@@ -47,6 +48,34 @@ class Download:
     chunks: AsyncIterator[bytes]
 
 
+def new_temp_file(tmp_dir: Path, suffix: str) -> Path:
+    """An empty file in `tmp_dir` (created when missing), for an archive being built."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=suffix)
+    os.close(fd)
+    return Path(name)
+
+
+async def temp_file_download(name: str, target: Path) -> Download:
+    """Stream the finished temporary file `target` as `name`; it is removed once streamed
+    (or at once when it cannot be opened)."""
+    try:
+        handle = await anyio.to_thread.run_sync(open, target, "rb")
+    except BaseException:
+        await anyio.Path(target).unlink(missing_ok=True)
+        raise
+    size = os.fstat(handle.fileno()).st_size
+    return Download(name=name, size=size, chunks=_stream_then_remove(handle, target))
+
+
+async def _stream_then_remove(handle: BinaryIO, target: Path) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in _read_chunks(handle):
+            yield chunk
+    finally:
+        await anyio.Path(target).unlink(missing_ok=True)
+
+
 def check_sandbox_path(path: str) -> str:
     """`path` if it is absolute and free of `..`; PathNotAllowed otherwise."""
     if not path.startswith("/"):
@@ -56,7 +85,19 @@ def check_sandbox_path(path: str) -> str:
     return posixpath.normpath(path)
 
 
-def resolve_in_workspace(runtime: SandboxRuntime, path: str) -> Path | None:
+def host_path_in(workspace: Path, working_dir: str, sandbox_path: str) -> Path | None:
+    """The host path of `sandbox_path` when it lies in the workspace bind-mounted from
+    `workspace` at `working_dir` (after normalising `..`); None when it lies elsewhere."""
+    normal = posixpath.normpath(sandbox_path)
+    root = posixpath.normpath(working_dir)
+    if normal == root:
+        return workspace
+    if not normal.startswith(root.rstrip("/") + "/"):
+        return None
+    return workspace / posixpath.relpath(normal, root)
+
+
+def resolve_workspace_path(workspace: Path, working_dir: str, path: str) -> Path | None:
     """The real host path of sandbox path `path` when it lies in the workspace, with its
     symlinks resolved; None when it lies elsewhere in the sandbox.
 
@@ -64,16 +105,21 @@ def resolve_in_workspace(runtime: SandboxRuntime, path: str) -> Path | None:
         PathNotAllowed: `path` is relative or holds `..`.
         PathEscapes: its symlinks lead out of the workspace.
     """
-    host = runtime.host_path(check_sandbox_path(path))
+    host = host_path_in(workspace, working_dir, check_sandbox_path(path))
     if host is None:
         return None
-    root = runtime.layout.workspace.resolve()
+    root = workspace.resolve()
     real = host.resolve()
     # GAP: a symlink whose target is an absolute sandbox path (/workspace/x) resolves on the
     # host and is refused; mapping link targets through host_path would follow it.
     if real != root and root not in real.parents:
         raise PathEscapes(path, "Path leads out of the workspace")
     return real
+
+
+def resolve_in_workspace(runtime: SandboxRuntime, path: str) -> Path | None:
+    """`resolve_workspace_path` in a sandbox's workspace."""
+    return resolve_workspace_path(runtime.layout.workspace, runtime.working_dir, path)
 
 
 class FileService:

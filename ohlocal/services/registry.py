@@ -11,6 +11,7 @@ from ohlocal.containers.base import Backend
 from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.app_conversation_service import AppConversationService
 from ohlocal.services.app_event_service import AppEventService
+from ohlocal.services.app_workspace_service import AppWorkspaceService
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
 from ohlocal.services.conversation_service import ConversationService
@@ -24,6 +25,7 @@ from ohlocal.services.sandbox_service import SandboxService
 from ohlocal.services.sandbox_spec_service import SandboxSpecService
 from ohlocal.services.settings_service import SettingsService
 from ohlocal.services.start_task_service import StartTaskService
+from ohlocal.services.trajectory_service import TrajectoryService
 from ohlocal.services.webhook_service import WebhookService
 from ohlocal.settings import Settings
 from ohlocal.store.db import Database
@@ -51,5 +53,7 @@ class Services:
     start_tasks: StartTaskService
     app_events: AppEventService
     pending_messages: PendingMessageService
+    trajectories: TrajectoryService
+    app_workspaces: AppWorkspaceService
     started_at: float = field(default_factory=time.monotonic)
     last_request_at: float = field(default_factory=time.monotonic)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import posixpath
 import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -30,6 +29,7 @@ from ohlocal.models.sandbox import (
     SandboxRecord,
     SandboxStatus,
 )
+from ohlocal.services.file_service import host_path_in
 from ohlocal.services.paging import next_page_id, page_offset
 
 if TYPE_CHECKING:
@@ -60,13 +60,7 @@ class SandboxRuntime:
     def host_path(self, sandbox_path: str) -> Path | None:
         """The host path of `sandbox_path` when it lies in the bind-mounted workspace (after
         normalising `..`); None when it lies elsewhere in the sandbox."""
-        normal = posixpath.normpath(sandbox_path)
-        root = posixpath.normpath(self.working_dir)
-        if normal == root:
-            return self.layout.workspace
-        if not normal.startswith(root.rstrip("/") + "/"):
-            return None
-        return self.layout.workspace / posixpath.relpath(normal, root)
+        return host_path_in(self.layout.workspace, self.working_dir, sandbox_path)
 
 
 class SandboxService:

@@ -13,10 +13,10 @@ import pytest
 from ohlocal.models.sandbox import SandboxStatus
 from tests.support.app_conversations import (
     MESSAGE,
+    finished_conversation,
     normalise,
     start,
     transcript,
-    wait_execution,
 )
 
 BASE = "/api/v1/app-conversations"
@@ -25,9 +25,7 @@ BASE = "/api/v1/app-conversations"
 @pytest.fixture
 def conversation(app_client) -> dict:
     """A READY app conversation whose run has finished."""
-    task = start(app_client, **transcript()[13]["request_body"])
-    assert task["status"] == "READY", task
-    return wait_execution(app_client, task["app_conversation_id"])
+    return finished_conversation(app_client)
 
 
 def _set_sandbox_status(client, sandbox_id: str, status: str) -> None:

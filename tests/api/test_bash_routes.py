@@ -6,6 +6,15 @@ import time
 
 import pytest
 
+from tests.conftest import start_agent_sandbox
+from tests.support.agent_conversations import (
+    UNKNOWN_ID,
+    assert_invalid_uuid,
+    create_conversation,
+    get_from_another_sandbox,
+    scoped,
+)
+
 HEX32 = r"^[0-9a-f]{32}$"
 
 
@@ -215,3 +224,93 @@ def test_bash_events_socket_bad_first_message_closes_4001(sandbox):
         with pytest.raises(WebSocketDisconnect) as caught:
             ws.receive_json()
     assert caught.value.code == 4001
+
+
+# ----- conversation-scoped: /api/conversations/{runtime_conversation_id}/bash -----
+
+
+def test_scoped_execute_defaults_cwd_to_the_conversation_workspace(sandbox):
+    (sandbox.workspace / "project").mkdir()
+    conversation = create_conversation(sandbox, f"{sandbox.workdir}/project")
+    out = sandbox.post(
+        scoped(conversation, "/bash/execute_bash_command"), json={"command": "pwd"}
+    ).json()
+    assert (out["exit_code"], out["stdout"]) == (0, f"{sandbox.workdir}/project\n")
+    page = sandbox.get(scoped(conversation, "/bash/bash_events/search")).json()
+    assert [i["kind"] for i in page["items"]] == ["BashCommand", "BashOutput"]
+    assert page["items"][0]["cwd"] == f"{sandbox.workdir}/project"
+
+
+@pytest.mark.parametrize("cwd", ["/", "project", "{ws}/project/../..", "{ws}/projectx"])
+def test_scoped_execute_cwd_outside_the_workspace_returns_422(sandbox, cwd):
+    (sandbox.workspace / "project").mkdir()
+    conversation = create_conversation(sandbox, f"{sandbox.workdir}/project")
+    for route in ("execute_bash_command", "start_bash_command"):
+        response = sandbox.post(
+            scoped(conversation, f"/bash/{route}"),
+            json={"command": "pwd", "cwd": cwd.format(ws=sandbox.workdir)},
+        )
+        expected = {"detail": "cwd must be inside the conversation workspace"}
+        assert (response.status_code, response.json()) == (422, expected)
+    assert sandbox.get(scoped(conversation, "/bash/bash_events/search")).json()["items"] == []
+
+
+def test_scoped_bash_events_are_kept_apart_from_the_sandbox_store(sandbox):
+    conversation = create_conversation(sandbox)
+    other = create_conversation(sandbox)
+    _execute(sandbox, command="echo server-wide")
+    inside = sandbox.post(
+        scoped(conversation, "/bash/execute_bash_command"),
+        json={"command": "echo scoped", "cwd": f"{sandbox.workdir}/"},
+    ).json()
+    assert inside["stdout"] == "scoped\n"
+    command_id = inside["command_id"]
+    got = sandbox.get(scoped(conversation, f"/bash/bash_events/{command_id}"))
+    assert got.json()["command"] == "echo scoped"
+    assert sandbox.get(f"/api/bash/bash_events/{command_id}").status_code == 404
+    assert sandbox.get(scoped(other, f"/bash/bash_events/{command_id}")).status_code == 404
+    batch = sandbox.request("GET", scoped(conversation, "/bash/bash_events/"), json=[command_id])
+    assert [item["kind"] for item in batch.json()] == ["BashCommand"]
+    cleared = sandbox.delete(scoped(conversation, "/bash/bash_events")).json()
+    assert cleared == {"cleared_count": 2}
+    assert sandbox.delete("/api/bash/bash_events").json() == {"cleared_count": 2}
+
+
+def test_scoped_start_and_stop_bash_command(sandbox):
+    conversation = create_conversation(sandbox)
+    started = sandbox.post(
+        scoped(conversation, "/bash/start_bash_command"), json={"command": "sleep 30"}
+    ).json()
+    assert sandbox.post(f"/api/bash/bash_commands/{started['id']}/stop").status_code == 404
+    stop = sandbox.post(scoped(conversation, f"/bash/bash_commands/{started['id']}/stop"))
+    assert stop.json() == {"success": True}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        items = sandbox.get(
+            scoped(conversation, "/bash/bash_events/search"),
+            params={"command_id__eq": started["id"], "kind__eq": "BashOutput"},
+        ).json()["items"]
+        if items:
+            break
+        time.sleep(0.05)
+    assert items[-1]["exit_code"] == -15
+
+
+def test_scoped_bash_unknown_conversation_returns_404(sandbox):
+    for method, path in (
+        ("POST", "/bash/execute_bash_command"),
+        ("GET", "/bash/bash_events/search"),
+        ("DELETE", "/bash/bash_events"),
+    ):
+        response = sandbox.request(
+            method, f"/api/conversations/{UNKNOWN_ID}{path}", json={"command": "true"}
+        )
+        expected = {"detail": f"Conversation not found: {UNKNOWN_ID}"}
+        assert (response.status_code, response.json()) == (404, expected)
+
+
+def test_scoped_bash_malformed_id_or_another_sandbox(sandbox):
+    malformed = sandbox.get("/api/conversations/not-a-uuid/bash/bash_events/search")
+    assert_invalid_uuid(malformed, "runtime_conversation_id")
+    path = "/api/conversations/{cid}/bash/bash_events/search"
+    assert get_from_another_sandbox(sandbox, start_agent_sandbox, path).status_code == 404

@@ -6,6 +6,13 @@ import subprocess
 
 import pytest
 
+from tests.support.agent_conversations import (
+    UNKNOWN_ID,
+    assert_invalid_uuid,
+    create_conversation,
+    scoped,
+)
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Recorder",
     "GIT_AUTHOR_EMAIL": "recorder@example.com",
@@ -120,3 +127,49 @@ def test_git_paused_refuses_a_repository_whose_config_runs_programs(repo):
     assert repo.client.post(f"/api/v1/sandboxes/{repo.id}/pause").status_code == 200
     response = repo.get("/api/git/changes", params={"path": repo.workdir})
     assert response.status_code == 409
+
+
+# ----- conversation-scoped: /api/conversations/{runtime_conversation_id}/git -----
+
+
+def test_scoped_git_changes_and_diff_match_the_server_wide_routes(repo):
+    conversation = create_conversation(repo)
+    changes = repo.get(scoped(conversation, "/git/changes"), params={"path": repo.workdir})
+    assert [(c["status"], c["path"]) for c in changes.json()] == EXPECTED
+    diff = repo.get(
+        scoped(conversation, "/git/diff"), params={"path": f"{repo.workdir}/src/app.py"}
+    )
+    assert diff.json() == {"modified": "v2", "original": "v1"}
+    commits = repo.get(scoped(conversation, "/git/commits"), params={"path": repo.workdir})
+    sha = commits.json()["commits"][0]["sha"]
+    by_commit = repo.get(
+        scoped(conversation, f"/git/commits/{sha}/changes"), params={"path": repo.workdir}
+    )
+    assert [c["path"] for c in by_commit.json()] == ["README.md", "old.txt", "src/app.py"]
+
+
+@pytest.mark.parametrize("path", ["/", "relative", "{ws}/../x", "{ws}x"])
+def test_scoped_git_path_outside_the_workspace_returns_422(repo, path):
+    conversation = create_conversation(repo)
+    response = repo.get(
+        scoped(conversation, "/git/changes"), params={"path": path.format(ws=repo.workdir)}
+    )
+    expected = {"detail": "path must be inside the conversation workspace"}
+    assert (response.status_code, response.json()) == (422, expected)
+
+
+def test_scoped_git_unknown_conversation_returns_404(repo):
+    response = repo.get(
+        f"/api/conversations/{UNKNOWN_ID}/git/changes", params={"path": repo.workdir}
+    )
+    expected = {"detail": f"Conversation not found: {UNKNOWN_ID}"}
+    assert (response.status_code, response.json()) == (404, expected)
+    malformed = repo.get("/api/conversations/nope/git/changes", params={"path": repo.workdir})
+    assert_invalid_uuid(malformed, "runtime_conversation_id")
+
+
+def test_scoped_git_changes_work_while_paused(repo):
+    conversation = create_conversation(repo)
+    assert repo.client.post(f"/api/v1/sandboxes/{repo.id}/pause").status_code == 200
+    changes = repo.get(scoped(conversation, "/git/changes"), params={"path": repo.workdir})
+    assert [(c["status"], c["path"]) for c in changes.json()] == EXPECTED

@@ -1,9 +1,11 @@
 """App conversations on real Podman sandboxes: start to READY with the agent's command run in
 the container, a repository cloned and set up inside it, and a paused or deleted sandbox still
-serving events, export and files."""
+serving events, export, files, the trajectory and the workspace zip."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -80,3 +82,27 @@ def test_podman_failing_setup_script_gives_error(client, tmp_path):
     bare = bare_repository(tmp_path, {".openhands/setup.sh": "echo nope-from-setup; exit 7\n"})
     task = start(client, selected_repository=str(bare))
     assert task["status"] == "ERROR" and "nope-from-setup" in task["detail"]
+
+
+def _serves_what_it_left(client, cid: str) -> None:
+    """Trajectory, workspace zip and listing, with container paths (`/workspace/...`)."""
+    base = f"/api/v1/app-conversations/{cid}"
+    trajectory = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/trajectory").content))
+    assert f"{cid}/base_state.json" in trajectory.namelist()
+    workspace = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/workspace").content))
+    assert workspace.read("hello.txt") == b"hello world\n"
+    listed = {e["name"]: e for e in client.get(f"{base}/files").json()}
+    assert listed["hello.txt"]["path"] == "/workspace/hello.txt"
+    sub = client.get(f"{base}/files", params={"path": "/workspace/../etc"})
+    assert sub.status_code == 400
+
+
+def test_podman_paused_and_deleted_sandbox_serve_trajectory_workspace_and_files(client):
+    task = start(client, **transcript()[13]["request_body"])
+    assert task["status"] == "READY", task
+    conversation = wait_execution(client, task["app_conversation_id"])
+    cid, sandbox_id = conversation["id"], conversation["sandbox_id"]
+    assert client.post(f"/api/v1/sandboxes/{sandbox_id}/pause").status_code == 200
+    _serves_what_it_left(client, cid)
+    client.delete(f"/api/v1/sandboxes/{sandbox_id}", params={"sandbox_id": sandbox_id})
+    _serves_what_it_left(client, cid)

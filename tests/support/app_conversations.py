@@ -119,6 +119,13 @@ def wait_execution(client: Any, conversation_id: str, status: str = "finished") 
     raise AssertionError(f"conversation {conversation_id} never reached {status}")
 
 
+def finished_conversation(client: Any) -> dict[str, Any]:
+    """A READY app conversation (the transcript's start request) whose run has finished."""
+    task = start(client, **transcript()[13]["request_body"])
+    assert task["status"] == "READY", task
+    return wait_execution(client, task["app_conversation_id"])
+
+
 def git(*args: str, cwd: Path | None = None) -> str:
     done = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
