@@ -1,5 +1,8 @@
 """App conversation start benchmark on Podman: POST /api/v1/app-conversations until the start
-task is READY, with a new sandbox each time and reusing one running sandbox. Prints p50/p90."""
+task is READY, with a new sandbox each time and reusing one running sandbox. Prints p50/p90.
+
+Run from the repository root: .venv/bin/python -m bench.app_conversation_bench
+"""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Runs `ohlocal` on a temporary home (process backend) in a child process, with a 
 that only records each posted message (one MessageEvent, no LLM). Prints the append rate of
 `POST .../events`, p50 of `events/search` and `events/count`, and a full page walk.
 
-    .venv/bin/python bench/events_bench.py [--events 100000] [--workers 4]
+    .venv/bin/python -m bench.events_bench [--events 100000] [--workers 4]
 """
 
 from __future__ import annotations

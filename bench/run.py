@@ -10,4 +10,4 @@ HERE = Path(__file__).resolve().parent
 
 for script in sorted(HERE.glob("*_bench.py")):
     print(f"== {script.name}", flush=True)
-    subprocess.run([sys.executable, str(script)], check=False)
+    subprocess.run([sys.executable, "-m", f"bench.{script.stem}"], cwd=HERE.parent, check=False)

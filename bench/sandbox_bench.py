@@ -1,7 +1,7 @@
 """Sandbox benchmark (issue #2): POST /api/v1/sandboxes -> RUNNING, pause and resume latency,
 and the server's RSS with 10 running sandboxes, on real Podman.
 
-Run: .venv/bin/python bench/sandbox_bench.py [--count 10]
+Run from the repository root: .venv/bin/python -m bench.sandbox_bench [--count 10]
 Targets: POST -> RUNNING p50 <= 0.5 s; pause and resume p50 <= 0.1 s; RSS <= 150 MB.
 """
 
@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.server import percentile, running_server  # noqa: E402
+from bench.server import percentile, running_server
 
 
 def _timed(fn) -> float:  # type: ignore[no-untyped-def]

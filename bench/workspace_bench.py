@@ -1,6 +1,6 @@
 """Workspace benchmark: `execute_bash_command` round trips and download throughput on Podman.
 
-Run from the repository root:  .venv/bin/python bench/workspace_bench.py [--calls 200]
+Run from the repository root:  .venv/bin/python -m bench.workspace_bench [--calls 200]
 It starts `ohlocal serve --port 0` on a temporary home, creates a Podman sandbox, prints the
 figures, then deletes the sandbox and stops the server it started (by pid).
 Targets: p50 <= 60 ms for `echo hi`; download >= 200 MB/s for a 100 MB file.
