@@ -10,6 +10,7 @@ from ohlocal.models.conversation import ConversationRecord, StartConversationReq
 from ohlocal.store.conversation_store import ConversationStore
 from ohlocal.store.db import Database
 from ohlocal.store.event_store import EventFilter, EventStore, StoredEvent
+from ohlocal.store.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,7 +72,7 @@ def test_event_store_search_count_and_lookup(tmp_path: Path):
         assert sum(t.count for t in await events.tallies(CID)) == 10
         await conversations.delete(CID)
         assert await events.count(CID, EventFilter()) == 0
-        assert await db.schema_version() == 2
+        assert await db.schema_version() == len(MIGRATIONS)
         await db.close()
 
     anyio.run(scenario)
