@@ -102,13 +102,17 @@ class AgentRunner:
         await self.agent.ensure_system_prompt(conversation_id)
         await self._start(loop, announce)
 
-    async def _start(self, loop: ConversationLoop, announce: bool = True) -> None:
+    async def _start(
+        self, loop: ConversationLoop, announce: bool = True, resumed: bool = False
+    ) -> None:
+        """Start `loop`'s run task. `running` is recorded here when `announce`, by the task
+        otherwise, and not at all when `resumed` (the log already says `running`)."""
         loop.running = True
         loop.pause_requested = False
         loop.done = anyio.Event()
-        if announce:
+        if announce and not resumed:
             await loop.status("running")
-        self._spawn(loop.run, announce)
+        self._spawn(loop.run, announce or resumed)
         logger.info("agent run started conversation_id=%s", loop.conversation_id)
 
     async def pause(self, conversation_id: UUID) -> None:
@@ -276,7 +280,7 @@ class AgentRunner:
                     ),
                 )
             logger.info("resuming interrupted run conversation_id=%s", key)
-            await self._start(self._loop(key))
+            await self._start(self._loop(key), resumed=True)
 
     async def aclose(self) -> None:
         await self.llms.aclose()
