@@ -89,6 +89,7 @@ def create_app(
                 app.state.services = services
                 sandboxes: SandboxService = services.sandboxes
                 await sandboxes.adopt()
+                services.files.clear_staging()
                 await services.runner.recover()
                 tg.start_soon(sandboxes.reconcile_forever, settings.reconcile_interval)
                 logger.info("ohlocal ready backend=%s", backend.info.name)
@@ -165,7 +166,7 @@ def _build_services(
         sandbox_specs=specs,
         sandboxes=sandboxes,
         bash=BashService(BashEventStore(db), sandboxes, spawn),
-        files=FileService(sandboxes),
+        files=FileService(sandboxes, settings.home / "tmp" / "uploads"),
         git=git,
         archives=ArchiveService(sandboxes, git, settings.home / "tmp"),
         event_log=event_log,
