@@ -31,7 +31,7 @@ from ohlocal.app_server.sandbox_routes import SandboxController
 from ohlocal.app_server.sandbox_spec_routes import SandboxSpecController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
-from ohlocal.http_errors import EXCEPTION_HANDLERS
+from ohlocal.http_errors import EXCEPTION_HANDLERS, document_error_responses
 from ohlocal.services.agent_runner import AgentRunner
 from ohlocal.services.archive_service import ArchiveService
 from ohlocal.services.bash_service import BashService
@@ -61,7 +61,7 @@ DEFAULT_RUNNER_FACTORY: RunnerFactory | None = AgentRunner
 @get("/openapi.json", include_in_schema=False)
 async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, object]:
     """The OpenAPI document of both roles."""
-    return request.app.openapi_schema.to_schema()
+    return document_error_responses(request.app.openapi_schema.to_schema())
 
 
 def create_app(
