@@ -22,6 +22,14 @@ from ohlocal.replay.harness import ReplayOptions, replay_recording
 from ohlocal.settings import DEFAULT_IMAGE, LLM_SETTINGS_HELP, build_settings
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Libraries whose DEBUG lines carry request or SQL parameters (API keys, secret values):
+# they log at WARNING and above whatever --log-level says.
+QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "hpack", "urllib3")
+
+
+def quiet_library_loggers() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _configure_logging(level: str) -> None:
@@ -30,7 +38,7 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_library_loggers()
 
 
 @click.group()
