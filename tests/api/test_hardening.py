@@ -10,7 +10,6 @@ import logging
 import pytest
 
 from ohlocal.cli import QUIET_LOGGERS, quiet_library_loggers
-
 from tests.conftest import start_agent_sandbox
 
 SECRET = "s3cr3t-token-value-9f2c"
