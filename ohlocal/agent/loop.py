@@ -226,10 +226,13 @@ class ConversationLoop:
     async def _fail(
         self, code: str, detail: str, classification: ErrorClassification | None
     ) -> None:
-        await self.status("error")
-        await self.ctx.append(
+        # NOTE: one transaction: a crash between the two left `error` without its event.
+        await self.ctx.append_together(
             self.conversation_id,
-            ConversationErrorEvent(
-                source="environment", code=code, detail=detail, classification=classification
-            ),
+            [
+                ConversationStateUpdateEvent(key="execution_status", value="error"),
+                ConversationErrorEvent(
+                    source="environment", code=code, detail=detail, classification=classification
+                ),
+            ],
         )
