@@ -236,7 +236,9 @@ class AgentRunner:
             title = ""
         return title or fallback_title(text, max_length)
 
-    async def _maybe_title(self, conversation_id: UUID) -> None:
+    async def _maybe_title(self, conversation_id: UUID, recovering: bool = False) -> None:
+        """Title a conversation at its first user message (or at start-up, when a crash cut
+        that off)."""
         record = await self._log.record(conversation_id)
         if record.title or not record.request.autotitle:
             return
@@ -245,7 +247,7 @@ class AgentRunner:
             for e in await self._log.all_events(conversation_id)
             if isinstance(e, MessageEvent) and e.source == "user"
         ]
-        if len(users) == 1:
+        if len(users) == 1 or (recovering and users):
             self._spawn(self._title_task, conversation_id)
 
     async def _title_task(self, conversation_id: UUID) -> None:
@@ -265,8 +267,10 @@ class AgentRunner:
         self.agent.forget(conversation_id)
 
     async def recover(self) -> None:
-        """Close actions a crash left without a result, then resume interrupted runs."""
+        """Close actions a crash left without a result, then resume interrupted runs; titles
+        a crash cut short are generated again."""
         for key in await self._log.conversations.ids():
+            await self._maybe_title((await self._log.live(key)).conversation_uuid, True)
             state = await self._log.state(key)
             if str(state.execution_status) != "running":
                 continue
