@@ -59,4 +59,8 @@ def test_recover_dangling_action_gets_error_and_run_resumes(tmp_path: Path) -> N
     errors = [e for e in events if isinstance(e, AgentErrorEvent)]
     assert len(errors) == 1
     assert errors[0].tool_call_id == "call_001_0" and errors[0].error == RECOVERED_ERROR
-    assert len(spawned) == 1
+    runs = [task for task in spawned if getattr(task[0], "__name__", "") == "run"]
+    titles = [task for task in spawned if getattr(task[0], "__name__", "") == "_title_task"]
+    assert len(runs) == 1
+    assert runs[0][1] is True  # resumed: no second `running` update
+    assert len(titles) == 1  # the title the crash cut off
