@@ -16,9 +16,11 @@ import httpx
 if TYPE_CHECKING:
     from pathlib import Path
 
-START_TIMEOUT = 60.0
+START_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
 _URL = re.compile(r"serving on (http://\S+)")
+# Where `ohlocal serve` keeps the pid of the Podman service it started (podman_service.py).
+PODMAN_PID_FILE = "podman/service.pid"
 
 
 class ServerProcess:
@@ -53,7 +55,11 @@ class ServerProcess:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self.url = self._wait_ready(offset)
+        try:
+            self.url = self._wait_ready(offset)
+        except RuntimeError:
+            self.stop()
+            raise
         self.port = int(self.url.rsplit(":", 1)[1])
         self.starts += 1
         return self.url
@@ -79,16 +85,17 @@ class ServerProcess:
         self._proc = None
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL after STOP_TIMEOUT seconds."""
-        if self._proc is None:
-            return
-        os.kill(self._proc.pid, signal.SIGTERM)
-        try:
-            self._proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.kill(self._proc.pid, signal.SIGKILL)
-            self._proc.wait()
-        self._proc = None
+        """SIGTERM, then SIGKILL after STOP_TIMEOUT seconds; then the Podman service the
+        server started, if a server that died before its shutdown left it running."""
+        if self._proc is not None:
+            os.kill(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.kill(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            self._proc = None
+        _stop_left_podman_service(self.home / PODMAN_PID_FILE)
 
     def restart_after_kill(self) -> None:
         self.kill()
@@ -98,6 +105,16 @@ class ServerProcess:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stop_left_podman_service(pid_file: Path) -> None:
+    if not pid_file.exists():
+        return
+    try:
+        os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+    except (ValueError, ProcessLookupError):
+        pass
+    pid_file.unlink(missing_ok=True)
 
 
 def _ready(url: str) -> bool:
