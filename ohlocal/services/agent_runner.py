@@ -10,7 +10,7 @@ import anyio
 
 from ohlocal.agent.condenser import CondenserConfig
 from ohlocal.agent.context import AgentContext
-from ohlocal.agent.loop import ConversationLoop, pending_actions, to_json
+from ohlocal.agent.loop import ConversationLoop, pending_actions, steps_of_current_run, to_json
 from ohlocal.agent.messages import build_messages
 from ohlocal.agent.prompts import TITLE_PROMPT, fallback_title
 from ohlocal.errors import ConversationAlreadyRunning, NoCondenser
@@ -274,7 +274,8 @@ class AgentRunner:
             state = await self._log.state(key)
             if str(state.execution_status) != "running":
                 continue
-            for action in pending_actions(await self._log.all_events(key)):
+            events = await self._log.all_events(key)
+            for action in pending_actions(events):
                 await self._log.append(
                     key,
                     AgentErrorEvent(
@@ -284,7 +285,9 @@ class AgentRunner:
                     ),
                 )
             logger.info("resuming interrupted run conversation_id=%s", key)
-            await self._start(self._loop(key), resumed=True)
+            loop = self._loop(key)
+            loop.steps_before_crash = steps_of_current_run(events)
+            await self._start(loop, resumed=True)
 
     async def aclose(self) -> None:
         await self.llms.aclose()
