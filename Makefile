@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: serve test test-fast lint image bench docs clean sdk-check
+.PHONY: serve test test-fast lint image bench docs clean sdk-check fuzz replay
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,17 @@ image: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## fuzz: schemathesis over /openapi.json of both roles at scale (>2,000 cases; needs Podman)
+FUZZ_EXAMPLES ?= 30
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest tests/fuzz -s --fuzz-examples $(FUZZ_EXAMPLES)
+
+## replay: every shared recording through `ohlocal replay`, then again with a crash at every step
+RECORDINGS ?= ../shared/recordings
+replay: $(STAMP)
+	$(BIN)/ohlocal replay $(RECORDINGS)/*.json
+	$(BIN)/ohlocal replay $(RECORDINGS)/*.json --crash-at every
 
 ## docs: regenerate docs/cli.md from --help
 docs: $(STAMP)

@@ -42,7 +42,7 @@ from ohlocal.app_server.user_routes import UserController
 from ohlocal.app_server.web_client_routes import WebClientController
 from ohlocal.auth import SessionKeyMiddleware
 from ohlocal.containers.select import open_backend
-from ohlocal.http_errors import EXCEPTION_HANDLERS
+from ohlocal.http_errors import EXCEPTION_HANDLERS, document_error_responses
 from ohlocal.services.agent_runner import AgentRunner
 from ohlocal.services.api_key_service import ApiKeyService
 from ohlocal.services.app_conversation_builder import AppConversationBuilder
@@ -87,7 +87,7 @@ DEFAULT_RUNNER_FACTORY: RunnerFactory | None = AgentRunner
 @get("/openapi.json", include_in_schema=False)
 async def openapi_json(request: Request[Any, Any, Any]) -> dict[str, object]:
     """The OpenAPI document of both roles."""
-    return request.app.openapi_schema.to_schema()
+    return document_error_responses(request.app.openapi_schema.to_schema())
 
 
 def create_app(
@@ -177,6 +177,7 @@ async def _start(services: Services, tg: anyio.abc.TaskGroup) -> None:
     """Adopt sandboxes, load API keys, recover runs; start the background loops."""
     sandboxes: SandboxService = services.sandboxes
     await sandboxes.adopt()
+    services.files.clear_staging()
     await services.api_keys.load()
     tg.start_soon(services.webhooks.run_forever)
     await services.runner.recover()
@@ -224,7 +225,7 @@ def _build_services(
         sandbox_specs=specs,
         sandboxes=sandboxes,
         bash=BashService(BashEventStore(db), sandboxes, spawn),
-        files=FileService(sandboxes),
+        files=FileService(sandboxes, settings.home / "tmp" / "uploads"),
         git=git,
         archives=ArchiveService(sandboxes, git, settings.home / "tmp"),
         event_log=event_log,

@@ -1,4 +1,4 @@
-"""The `ohlocal` command: serve, doctor, image build."""
+"""The `ohlocal` command: serve, replay, doctor, image build."""
 
 from __future__ import annotations
 
@@ -16,9 +16,20 @@ from ohlocal.app import create_app
 from ohlocal.doctor import run_checks
 from ohlocal.errors import ConfigError
 from ohlocal.image import build_image
+from ohlocal.replay import report
+from ohlocal.replay.crash import EVERY
+from ohlocal.replay.harness import ReplayOptions, replay_recording
 from ohlocal.settings import DEFAULT_IMAGE, LLM_SETTINGS_HELP, build_settings
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Libraries whose DEBUG lines carry request or SQL parameters (API keys, secret values):
+# they log at WARNING and above whatever --log-level says.
+QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "hpack", "urllib3")
+
+
+def quiet_library_loggers() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _configure_logging(level: str) -> None:
@@ -27,7 +38,7 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_library_loggers()
 
 
 @click.group()
@@ -189,7 +200,9 @@ def serve(
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # NOTE: proto must say TCP: asyncio sets TCP_NODELAY only on sockets whose proto is
+    # IPPROTO_TCP, and without it every kept-alive response waited ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -198,6 +211,106 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+class CrashPoint(click.ParamType):  # type: ignore[type-arg]  # generic only in click 8.2+
+    """A step index (0-based) or the word `every`."""
+
+    name = "STEP|every"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
+        if isinstance(value, int):
+            return value
+        if value == EVERY:
+            return EVERY
+        try:
+            step = int(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is neither a step number nor 'every'", param, ctx)
+        if step < 0:
+            self.fail(f"step {step} is negative", param, ctx)
+        return step
+
+
+@main.command()
+@click.argument(
+    "recordings",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+)
+@click.option(
+    "--url",
+    default=None,
+    help="Agent Server base URL to replay against instead of a fresh ohlocal.",
+)
+@click.option(
+    "--session-key", default=None, help="X-Session-API-Key to send with --url (none by default)."
+)
+@click.option(
+    "--crash-at",
+    type=CrashPoint(),
+    default=None,
+    help="Kill -9 and restart the fresh ohlocal after this 0-based step, or after every step.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the results to this JSON file.",
+)
+@click.option(
+    "--sandbox-backend",
+    type=click.Choice(["podman", "process", "auto"]),
+    default="auto",
+    show_default=True,
+    help="How the fresh ohlocal runs its sandbox; auto picks Podman when usable.",
+)
+@click.option(
+    "--workspace",
+    default=None,
+    help="Working directory of the agent with --url  [default: the recording's, /workspace].",
+)
+@click.option(
+    "--llm-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address the scripted LLM listens on; the server under test must reach it.",
+)
+def replay(
+    recordings: tuple[Path, ...],
+    url: str | None,
+    session_key: str | None,
+    crash_at: int | str | None,
+    json_out: Path | None,
+    sandbox_backend: str,
+    workspace: str | None,
+    llm_host: str,
+) -> None:
+    """Replay recorded client sessions against a fresh ohlocal or an Agent Server URL."""
+    if url is not None and crash_at is not None:
+        raise click.UsageError("--crash-at needs the fresh ohlocal; drop --url to use it")
+    options = ReplayOptions(
+        url=url,
+        session_key=session_key,
+        crash_at=crash_at,
+        sandbox_backend=sandbox_backend,
+        workspace=workspace,
+        llm_host=llm_host,
+    )
+    click.echo(report.header())
+    results = []
+    for path in recordings:
+        results.append(replay_recording(path, options))
+        click.echo(report.row(results[-1]))
+    click.echo(report.total(results))
+    if json_out is not None:
+        report.write_json(json_out, results)
+    if not all(r.passed for r in results):
+        sys.exit(1)
 
 
 @main.command()

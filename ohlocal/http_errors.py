@@ -273,6 +273,30 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     return detail_response(HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error")
 
 
+# The body every error response has (see the handlers above): `detail` is a text, or for 422
+# the list of validation items.
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array"}]}},
+}
+
+
+def document_error_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` (an OpenAPI dict) with Litestar's default 4xx response bodies, which these
+    handlers never send, replaced by ERROR_BODY_SCHEMA."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in (operation.get("responses") or {}).items():
+                if not status.startswith("4"):
+                    continue
+                for media in (response.get("content") or {}).values():
+                    media["schema"] = ERROR_BODY_SCHEMA
+    return document
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     AppError: app_error_handler,
     ValidationException: validation_handler,

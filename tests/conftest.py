@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import hypothesis
 import pytest
 from litestar.testing import TestClient
 
@@ -27,6 +28,30 @@ if TYPE_CHECKING:
     from litestar import Litestar
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Schemathesis examples per API operation (tests/fuzz): small in the normal suite; `make fuzz`
+# passes a larger number.
+DEFAULT_FUZZ_EXAMPLES = 4
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-examples",
+        type=int,
+        default=DEFAULT_FUZZ_EXAMPLES,
+        help="Schemathesis examples per API operation (tests/fuzz).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    hypothesis.settings.register_profile(
+        "ohlocal-fuzz",
+        max_examples=config.getoption("--fuzz-examples"),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    hypothesis.settings.load_profile("ohlocal-fuzz")
 
 
 def _stop_process_sandboxes(home: Path) -> None:

@@ -60,6 +60,9 @@ class AgentContext:
     async def append(self, cid: UUID | str, event: Event) -> Event:
         return await self.log.append(cid, event)
 
+    async def append_together(self, cid: UUID | str, events: list[Event]) -> None:
+        await self.log.append_together(cid, events)
+
     async def events(self, cid: UUID | str) -> list[Event]:
         return await self.log.all_events(cid)
 

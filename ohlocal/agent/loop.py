@@ -42,6 +42,21 @@ def to_json(events: list[Event]) -> list[dict[str, Any]]:
     return [msgspec.to_builtins(e) for e in events]
 
 
+def steps_of_current_run(events: list[Event]) -> int:
+    """LLM steps (distinct responses that produced actions) since the last `running`."""
+    responses: set[str] = set()
+    for event in reversed(events):
+        if (
+            isinstance(event, ConversationStateUpdateEvent)
+            and event.key == "execution_status"
+            and event.value == "running"
+        ):
+            break
+        if isinstance(event, ActionEvent):
+            responses.add(event.llm_response_id)
+    return len(responses)
+
+
 def pending_actions(events: list[Event]) -> list[ActionEvent]:
     """ActionEvents with an action that no observation, rejection or error has answered."""
     answered = {
@@ -67,6 +82,9 @@ class ConversationLoop:
         self._llm_scope: anyio.CancelScope | None = None
         self._run_scope: anyio.CancelScope | None = None
         self.interrupted = False
+        # Steps the run had taken before a crash (set by recovery): they count towards
+        # max_iterations of the resumed run.
+        self.steps_before_crash = 0
         # Set when the current run task has ended.
         self.done = anyio.Event()
 
@@ -112,7 +130,7 @@ class ConversationLoop:
             logger.info("agent run ended conversation_id=%s", cid)
 
     async def _steps(self) -> None:
-        iterations = 0
+        iterations, self.steps_before_crash = self.steps_before_crash, 0
         while not self.pause_requested:
             outcome = await self._step()
             if outcome != "continue":
@@ -226,10 +244,13 @@ class ConversationLoop:
     async def _fail(
         self, code: str, detail: str, classification: ErrorClassification | None
     ) -> None:
-        await self.status("error")
-        await self.ctx.append(
+        # NOTE: one transaction: a crash between the two left `error` without its event.
+        await self.ctx.append_together(
             self.conversation_id,
-            ConversationErrorEvent(
-                source="environment", code=code, detail=detail, classification=classification
-            ),
+            [
+                ConversationStateUpdateEvent(key="execution_status", value="error"),
+                ConversationErrorEvent(
+                    source="environment", code=code, detail=detail, classification=classification
+                ),
+            ],
         )

@@ -1,9 +1,11 @@
 """Preparing a replay target: a running sandbox started through the App Server API, and the
-recording's workspace `setup` applied to the sandbox's workspace directory."""
+recording's workspace `setup` applied through the Agent Server API (file upload and bash), so
+that it works on any Agent Server, or directly to a host workspace directory."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     import httpx
 
 SANDBOX_START_TIMEOUT = 120.0
+SETUP_COMMAND_TIMEOUT = 60
 # NOTE: the recorder fixed git identity and dates so setup commit hashes are reproducible.
 SETUP_GIT_ENV = {
     "GIT_AUTHOR_NAME": "Recorder",
@@ -59,3 +62,36 @@ def apply_setup(workspace: Path, setup: dict[str, Any]) -> None:
     env = {**os.environ, **SETUP_GIT_ENV}
     for command in setup.get("commands") or []:
         subprocess.run(command, shell=True, cwd=workspace, env=env, check=True, capture_output=True)
+
+
+def apply_setup_via_api(
+    client: httpx.Client, prefix: str, headers: dict[str, str], workspace: str, setup: Any
+) -> None:
+    """Upload the setup files and run the setup commands through an Agent Server's API.
+
+    Raises:
+        RuntimeError: an upload or a command failed.
+    """
+    for relative, text in (setup.get("files") or {}).items():
+        response = client.post(
+            f"{prefix}/api/file/upload",
+            params={"path": f"{workspace.rstrip('/')}/{relative}"},
+            files={"file": (relative.rsplit("/", 1)[-1], text.encode())},
+            headers=headers,
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"setup upload of {relative} failed: {response.text[:200]}")
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in SETUP_GIT_ENV.items())
+    for command in setup.get("commands") or []:
+        response = client.post(
+            f"{prefix}/api/bash/execute_bash_command",
+            json={
+                "command": f"export {exports}; {command}",
+                "cwd": workspace,
+                "timeout": SETUP_COMMAND_TIMEOUT,
+            },
+            headers=headers,
+        )
+        output = response.json() if response.status_code == 200 else {}
+        if output.get("exit_code") != 0:
+            raise RuntimeError(f"setup command {command!r} failed: {response.text[:300]}")

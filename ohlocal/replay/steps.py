@@ -33,6 +33,8 @@ class ReplayTarget:
     llm: dict[str, Any]
     llm_served: Callable[[], int]
     headers: dict[str, str] = field(default_factory=dict)
+    # Called after each step with its index and the runner (crash points use it).
+    after_step: Callable[[int, StepRunner], None] | None = None
 
 
 @dataclass
@@ -61,6 +63,8 @@ class StepRunner:
             if upcoming and upcoming["op"] == "wait":
                 self._baseline = self._status_event_ids(self._conv_var(upcoming, peek=True))
             getattr(self, "_op_" + step["op"])(index, step)
+            if self.target.after_step is not None:
+                self.target.after_step(index, self)
         for var in list(self.vars.get("__convs__", [])):
             if var not in self.result.conversations:
                 self.result.conversations[var] = self._capture(var)
@@ -144,6 +148,13 @@ class StepRunner:
             if not page.get("next_page_id"):
                 return items
             params["page_id"] = page["next_page_id"]
+
+    def conversation_ids(self) -> dict[str, str]:
+        """Every conversation created so far, by step variable."""
+        return {var: str(self.vars[var]) for var in self.vars.get("__convs__", [])}
+
+    def events_of(self, cid: str) -> list[dict[str, Any]]:
+        return self._events(cid)
 
     def _capture(self, var: str) -> dict[str, Any]:
         cid = str(self.vars[var])

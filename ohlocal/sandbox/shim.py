@@ -146,18 +146,25 @@ async def _write_file(
 ) -> None:
     path = request["path"]
     os.makedirs(os.path.dirname(path) or "/", exist_ok=True)
+    # Written beside the target and renamed: an upload cut short leaves no half file.
+    partial = os.path.join(os.path.dirname(path) or "/", f".upload-{os.getpid()}-{id(writer)}")
     size = 0
-    with open(path, "wb") as handle:  # noqa: ASYNC230 - local disk, short blocking writes
-        while True:
-            line = await reader.readline()
-            if not line:
-                raise ConnectionError("upload ended early")
-            message = json.loads(line)
-            if message.get("end"):
-                break
-            data = base64.b64decode(message["b64"])
-            handle.write(data)
-            size += len(data)
+    try:
+        with open(partial, "wb") as handle:  # noqa: ASYNC230 - local disk, short writes
+            while True:
+                line = await reader.readline()
+                if not line:
+                    raise ConnectionError("upload ended early")
+                message = json.loads(line)
+                if message.get("end"):
+                    break
+                data = base64.b64decode(message["b64"])
+                handle.write(data)
+                size += len(data)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
     await _send(writer, {"t": "written", "size": size})
 
 

@@ -10,7 +10,7 @@ import anyio
 
 from ohlocal.agent.condenser import CondenserConfig
 from ohlocal.agent.context import AgentContext
-from ohlocal.agent.loop import ConversationLoop, pending_actions, to_json
+from ohlocal.agent.loop import ConversationLoop, pending_actions, steps_of_current_run, to_json
 from ohlocal.agent.messages import build_messages
 from ohlocal.agent.prompts import TITLE_PROMPT, fallback_title
 from ohlocal.errors import ConversationAlreadyRunning, NoCondenser
@@ -102,13 +102,17 @@ class AgentRunner:
         await self.agent.ensure_system_prompt(conversation_id)
         await self._start(loop, announce)
 
-    async def _start(self, loop: ConversationLoop, announce: bool = True) -> None:
+    async def _start(
+        self, loop: ConversationLoop, announce: bool = True, resumed: bool = False
+    ) -> None:
+        """Start `loop`'s run task. `running` is recorded here when `announce`, by the task
+        otherwise, and not at all when `resumed` (the log already says `running`)."""
         loop.running = True
         loop.pause_requested = False
         loop.done = anyio.Event()
-        if announce:
+        if announce and not resumed:
             await loop.status("running")
-        self._spawn(loop.run, announce)
+        self._spawn(loop.run, announce or resumed)
         logger.info("agent run started conversation_id=%s", loop.conversation_id)
 
     async def pause(self, conversation_id: UUID) -> None:
@@ -232,7 +236,9 @@ class AgentRunner:
             title = ""
         return title or fallback_title(text, max_length)
 
-    async def _maybe_title(self, conversation_id: UUID) -> None:
+    async def _maybe_title(self, conversation_id: UUID, recovering: bool = False) -> None:
+        """Title a conversation at its first user message (or at start-up, when a crash cut
+        that off)."""
         record = await self._log.record(conversation_id)
         if record.title or not record.request.autotitle:
             return
@@ -241,7 +247,7 @@ class AgentRunner:
             for e in await self._log.all_events(conversation_id)
             if isinstance(e, MessageEvent) and e.source == "user"
         ]
-        if len(users) == 1:
+        if len(users) == 1 or (recovering and users):
             self._spawn(self._title_task, conversation_id)
 
     async def _title_task(self, conversation_id: UUID) -> None:
@@ -261,12 +267,15 @@ class AgentRunner:
         self.agent.forget(conversation_id)
 
     async def recover(self) -> None:
-        """Close actions a crash left without a result, then resume interrupted runs."""
+        """Close actions a crash left without a result, then resume interrupted runs; titles
+        a crash cut short are generated again."""
         for key in await self._log.conversations.ids():
+            await self._maybe_title((await self._log.live(key)).conversation_uuid, True)
             state = await self._log.state(key)
             if str(state.execution_status) != "running":
                 continue
-            for action in pending_actions(await self._log.all_events(key)):
+            events = await self._log.all_events(key)
+            for action in pending_actions(events):
                 await self._log.append(
                     key,
                     AgentErrorEvent(
@@ -276,7 +285,9 @@ class AgentRunner:
                     ),
                 )
             logger.info("resuming interrupted run conversation_id=%s", key)
-            await self._start(self._loop(key))
+            loop = self._loop(key)
+            loop.steps_before_crash = steps_of_current_run(events)
+            await self._start(loop, resumed=True)
 
     async def aclose(self) -> None:
         await self.llms.aclose()

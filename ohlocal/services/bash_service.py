@@ -182,6 +182,9 @@ class BashService:
         except BackendError as exc:
             logger.warning("bash command failed command_id=%s error=%s", command.id, exc.message)
 
+    # GAP: a command still running when the server is killed goes on in the sandbox, but its
+    # later output is not collected and no final BashOutput is recorded; closing such commands
+    # at start-up would fix it (docs/compatibility.md, "Agent Server: bash, files, git").
     async def _run(
         self, runtime: SandboxRuntime, command: BashCommand, running: _Running
     ) -> list[BashOutput]:

@@ -222,20 +222,32 @@ class EventLog:
     async def append(self, conversation_id: UUID | str, event: Event) -> Event:
         """Persist `event`, fold it into the state, then publish it. A missing `parent_id` is
         set to the state's `leaf_event_id`, as the reference links its events."""
-        if isinstance(event, _TRANSIENT):
-            raise ValueError(f"{type(event).__name__} is never persisted; publish it instead")
+        await self.append_together(conversation_id, [event])
+        return event
+
+    async def append_together(self, conversation_id: UUID | str, events: list[Event]) -> None:
+        """Append `events` in one transaction, so that a crash keeps all of them or none."""
+        for event in events:
+            if isinstance(event, _TRANSIENT):
+                raise ValueError(f"{type(event).__name__} is never persisted; publish it instead")
         live = await self.live(conversation_id)
         async with live.lock:
-            if event.parent_id is None:
-                event.parent_id = live.state.leaf_event_id
-            stored = _stored(live.record.id, event)
-            await self.events.insert(stored)
-            apply_event(live.state, event)
-            live.tallies[(stored.kind, stored.source)] += 1
-            live.last_timestamp = event.timestamp
-            live.publish(event)
+            leaf = live.state.leaf_event_id
+            stored = []
+            for event in events:
+                if event.parent_id is None:
+                    event.parent_id = leaf
+                # NOTE: the fold moves the leaf only for some kinds; link as it will.
+                if not isinstance(event, ConversationStateUpdateEvent):
+                    leaf = event.id
+                stored.append(_stored(live.record.id, event))
+            await self.events.insert_many(stored)
+            for event, row in zip(events, stored, strict=True):
+                apply_event(live.state, event)
+                live.tallies[(row.kind, row.source)] += 1
+                live.last_timestamp = event.timestamp
+                live.publish(event)
         self._changed(live.record.id)
-        return event
 
     def publish_transient(self, conversation_id: UUID | str, event: Event) -> None:
         """Send `event` to live websockets only (snapshots, streaming deltas)."""

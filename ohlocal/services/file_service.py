@@ -12,6 +12,7 @@ import logging
 import os
 import posixpath
 import shlex
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -123,8 +124,18 @@ def resolve_in_workspace(runtime: SandboxRuntime, path: str) -> Path | None:
 
 
 class FileService:
-    def __init__(self, sandboxes: SandboxService) -> None:
+    def __init__(self, sandboxes: SandboxService, staging_dir: Path) -> None:
         self._sandboxes = sandboxes
+        # NOTE: uploads are written here and renamed into place, so a crash mid-upload leaves
+        # nothing in the workspace; it lies in the home, on the workspaces' file system.
+        self._staging = staging_dir
+
+    def clear_staging(self) -> None:
+        """Remove what uploads cut short by a crash left behind (called at start-up)."""
+        self._staging.mkdir(parents=True, exist_ok=True)
+        for stale in self._staging.iterdir():
+            logger.warning("partial upload removed path=%s", stale.name)
+            stale.unlink(missing_ok=True)
 
     async def _runtime(self, sandbox_id: str, path: str) -> tuple[SandboxRuntime, Path | None]:
         """The runtime and the host path; a path outside the workspace needs RUNNING."""
@@ -144,7 +155,7 @@ class FileService:
         if host is None:
             size = await _upload_through_shim(runtime, path, boundary, body)
         else:
-            size = await _upload_to_host(host, path, boundary, body)
+            size = await _upload_to_host(host, path, boundary, body, self._staging)
         logger.debug("file uploaded sandbox_id=%s path=%s size=%s", sandbox_id, path, size)
         return FileUploadResult(file_size=size)
 
@@ -196,12 +207,13 @@ async def _read_chunks(handle: BinaryIO) -> AsyncIterator[bytes]:
 
 
 async def _upload_to_host(
-    host: Path, path: str, boundary: bytes, body: AsyncIterable[bytes]
+    host: Path, path: str, boundary: bytes, body: AsyncIterable[bytes], staging: Path
 ) -> int:
     if await anyio.Path(host).is_dir():
         raise BadRequest(f"Cannot upload over a directory: {path}")
     await anyio.to_thread.run_sync(lambda: host.parent.mkdir(parents=True, exist_ok=True))
-    partial = host.with_name(f".{host.name}.upload-{uuid.uuid4().hex[:12]}")
+    await anyio.to_thread.run_sync(lambda: staging.mkdir(parents=True, exist_ok=True))
+    partial = staging / f"{uuid.uuid4().hex}.upload"
     handle = await anyio.to_thread.run_sync(open, partial, "wb")
     pending: list[bytes] = []
     pending_size = 0
@@ -224,8 +236,8 @@ async def _upload_to_host(
         size = await read_field(body, boundary, "file", sink)
         await _write_pending()
         handle.close()
-        # NOTE: written beside the target and renamed, so a failed upload leaves no half file.
-        await anyio.to_thread.run_sync(os.replace, partial, host)
+        # NOTE: written aside and renamed, so a failed upload leaves no half file.
+        await anyio.to_thread.run_sync(shutil.move, partial, host)
     finally:
         handle.close()
         if partial.exists():

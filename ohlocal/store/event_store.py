@@ -75,24 +75,30 @@ class EventStore:
 
     async def insert(self, event: StoredEvent) -> int:
         """Append one event in its own transaction; returns its sequence number."""
+        return (await self.insert_many([event]))[0]
+
+    async def insert_many(self, events: list[StoredEvent]) -> list[int]:
+        """Append events in one transaction (all or none); returns their sequence numbers."""
+        seqs: list[int] = []
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO event (conversation_id, id, kind, source, timestamp, body, "
-                "full_json, compact_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    event.conversation_id,
-                    event.id,
-                    event.kind,
-                    event.source,
-                    event.timestamp,
-                    event.body,
-                    event.full_json,
-                    event.compact_json,
-                ),
-            )
-            seq = cursor.lastrowid
-        assert seq is not None  # an INSERT into a rowid table always sets it
-        return seq
+            for event in events:
+                cursor = await conn.execute(
+                    "INSERT INTO event (conversation_id, id, kind, source, timestamp, body, "
+                    "full_json, compact_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        event.conversation_id,
+                        event.id,
+                        event.kind,
+                        event.source,
+                        event.timestamp,
+                        event.body,
+                        event.full_json,
+                        event.compact_json,
+                    ),
+                )
+                assert cursor.lastrowid is not None  # an INSERT into a rowid table sets it
+                seqs.append(cursor.lastrowid)
+        return seqs
 
     async def search(
         self,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from ohlocal.agent.loop import steps_of_current_run
 from ohlocal.models.conversation import ConversationRecord, StartConversationRequest
 from ohlocal.models.events import AgentErrorEvent, ConversationStateUpdateEvent
 from ohlocal.services.agent_runner import RECOVERED_ERROR, AgentRunner
@@ -59,4 +60,19 @@ def test_recover_dangling_action_gets_error_and_run_resumes(tmp_path: Path) -> N
     errors = [e for e in events if isinstance(e, AgentErrorEvent)]
     assert len(errors) == 1
     assert errors[0].tool_call_id == "call_001_0" and errors[0].error == RECOVERED_ERROR
-    assert len(spawned) == 1
+    runs = [task for task in spawned if getattr(task[0], "__name__", "") == "run"]
+    titles = [task for task in spawned if getattr(task[0], "__name__", "") == "_title_task"]
+    assert len(runs) == 1
+    assert runs[0][1] is True  # resumed: no second `running` update
+    assert len(titles) == 1  # the title the crash cut off
+
+
+def test_steps_of_current_run_counts_responses_since_running() -> None:
+    events = [
+        _action("c0", "r0", "old"),
+        ConversationStateUpdateEvent(key="execution_status", value="running"),
+        _action("c1", "r1", "a"),
+        _action("c2", "r1", "b"),  # a parallel call of the same response
+        _action("c3", "r2", "c"),
+    ]
+    assert steps_of_current_run(events) == 2
