@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import anyio
 import click
@@ -21,10 +23,24 @@ from ohlocal.replay.crash import EVERY
 from ohlocal.replay.harness import ReplayOptions, replay_recording
 from ohlocal.settings import DEFAULT_IMAGE, LLM_SETTINGS_HELP, build_settings
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Libraries whose DEBUG lines carry request or SQL parameters (API keys, secret values):
 # they log at WARNING and above whatever --log-level says.
 QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "hpack", "urllib3")
+
+
+def home_option(help_text: str) -> Callable[[F], F]:
+    """The `--home` option every command shares; `help_text` says what the home is for."""
+    return click.option(
+        "--home",
+        envvar="OHLOCAL_HOME",
+        show_envvar=True,
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"{help_text}  [default: $XDG_DATA_HOME/ohlocal].",
+    )
 
 
 def quiet_library_loggers() -> None:
@@ -65,14 +81,7 @@ def main() -> None:
     default=None,
     help="TCP port to listen on; 0 picks a free one  [default: 3000].",
 )
-@click.option(
-    "--home",
-    envvar="OHLOCAL_HOME",
-    show_envvar=True,
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Directory for the database and workspaces  [default: $XDG_DATA_HOME/ohlocal].",
-)
+@home_option("Directory for the database and workspaces")
 @click.option(
     "--config",
     "config_file",
@@ -314,14 +323,7 @@ def replay(
 
 
 @main.command()
-@click.option(
-    "--home",
-    envvar="OHLOCAL_HOME",
-    show_envvar=True,
-    type=click.Path(path_type=Path),
-    default=None,
-    help="ohlocal home to check  [default: $XDG_DATA_HOME/ohlocal].",
-)
+@home_option("ohlocal home to check")
 @click.option(
     "--image",
     envvar="OHLOCAL_IMAGE",
@@ -364,14 +366,7 @@ def image() -> None:
     default=None,
     help="Build with 'podman build' on this existing Debian image instead of mmdebstrap.",
 )
-@click.option(
-    "--home",
-    envvar="OHLOCAL_HOME",
-    show_envvar=True,
-    type=click.Path(path_type=Path),
-    default=None,
-    help="ohlocal home (for its containers.conf)  [default: $XDG_DATA_HOME/ohlocal].",
-)
+@home_option("ohlocal home (for its containers.conf)")
 def image_build(
     tag: str, mirror: str | None, force: bool, base: str | None, home: Path | None
 ) -> None:
