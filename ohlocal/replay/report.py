@@ -28,7 +28,7 @@ def row(result: RecordingResult) -> str:
     )
     if result.notes:
         note = result.notes[0].splitlines()[0][:DIFFERENCE_WIDTH]
-        line += f"\n    note: differs after a recovered action: {note}"
+        line += f"\n    note: {note}"
     if result.passed or result.first_difference is None:
         return line
     first = result.first_difference.splitlines()[0][:DIFFERENCE_WIDTH]

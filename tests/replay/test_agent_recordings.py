@@ -11,57 +11,31 @@ import pytest
 from litestar.testing import TestClient
 
 from ohlocal.app import create_app
-from ohlocal.replay.compare import compare
-from ohlocal.replay.harness import ReplayOptions, replay_recording
+from ohlocal.replay.compare import DELIBERATE, compare
+from ohlocal.replay.harness import RecordingResult, ReplayOptions, replay_recording
 from ohlocal.replay.sandbox import apply_setup, start_sandbox
 from ohlocal.replay.steps import ReplayTarget, StepRunner
 from tests.support.paths import RECORDINGS
 
 NAMES = sorted(path.stem for path in RECORDINGS.glob("*.json"))
-# Steps of a recording ohlocal does not reproduce: (name, step index) -> "GAP: ..." reason.
-# The main test leaves these steps out; test_recording_gap checks them, strictly xfailed.
-GAPS: dict[tuple[str, int], str] = {
-    ("secrets_update", 3): "GAP: GET right after POST /secrets lists the new secrets at once; "
-    "the reference showed the previous list until the next run (docs/compatibility.md)",
-}
 IN_PROCESS = ["terminal_file_editor_finish", "interrupt_during_llm"]
 
 
-def _gap_steps(name: str) -> tuple[str, ...]:
-    return tuple(f"step {step} " for (n, step) in GAPS if n == name)
-
-
-def _replay(name: str, podman_service) -> list[str]:
+def _replay(name: str, podman_service) -> RecordingResult:
     options = ReplayOptions(sandbox_backend="podman", podman_url=podman_service.url)
-    result = replay_recording(RECORDINGS / f"{name}.json", options)
-    return result.problems
+    return replay_recording(RECORDINGS / f"{name}.json", options)
 
 
 @pytest.mark.podman
 @pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in NAMES])
 def test_recording_replays_on_fresh_ohlocal(name: str, podman_service) -> None:
-    gap_steps = _gap_steps(name)
-    problems = [
-        p for p in _replay(name, podman_service) if not gap_steps or not p.startswith(gap_steps)
-    ]
-    assert problems == [], "\n".join(problems)
-
-
-@pytest.mark.podman
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            id=n,
-            marks=pytest.mark.xfail(reason=GAPS[next(k for k in GAPS if k[0] == n)], strict=True),
-        )
-        for n in sorted({n for n, _ in GAPS})
-    ],
-)
-def test_recording_gap(name: str, podman_service) -> None:
-    gap_steps = _gap_steps(name)
-    assert [p for p in _replay(name, podman_service) if p.startswith(gap_steps)] == []
+    result = _replay(name, podman_service)
+    assert result.problems == [], "\n".join(result.problems)
+    # Only the documented deliberate differences may be set aside as notes.
+    expected = {f"step {step} " for (n, step) in DELIBERATE if n == name}
+    assert {
+        note.split("(")[0].removeprefix("deliberate difference at ") for note in result.notes
+    } == expected
 
 
 @pytest.mark.podman
