@@ -180,6 +180,7 @@ async def _start(services: Services, tg: anyio.abc.TaskGroup) -> None:
     services.files.clear_staging()
     await services.api_keys.load()
     tg.start_soon(services.webhooks.run_forever)
+    await services.bash.recover()
     await services.runner.recover()
     await services.start_tasks.recover()
     tg.start_soon(sandboxes.reconcile_forever, services.settings.reconcile_interval)

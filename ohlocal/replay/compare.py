@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ohlocal.services.agent_runner import RECOVERED_ERROR
+from ohlocal.services.bash_service import BASH_RECOVERED
 
 if TYPE_CHECKING:
     from ohlocal.replay.steps import ReplayResult
@@ -30,7 +31,8 @@ VOLATILE_SUBTREES = {"stats": STATS_VALUE, "metrics": STATS_VALUE}
 RECOVERY_DIGEST = ("AgentErrorEvent", "recovered")
 # Steps where ohlocal differs from the reference on purpose (docs/compatibility.md): their
 # difference is reported as a note naming the reason, not as a failure. Keyed by the
-# recording's scenario name and the step index.
+# recording's scenario name and the step index. In crash replays, an exchange whose reply
+# carries a bash command that the crash cut off (BASH_RECOVERED) is a note too.
 DELIBERATE: dict[tuple[str, int], str] = {
     ("secrets_update", 3): "GET right after POST /secrets already lists the new secrets; the "
     "reference showed the previous list until its next state save",
@@ -163,10 +165,12 @@ def compare_exchanges(
             else:
                 where = f"step {step} ({w['op']} {w['method']} {w['path']})"
                 reason = DELIBERATE.get((scenario, step))
+                if reason is None and BASH_RECOVERED in json.dumps(g.get("response_body")):
+                    reason = "differs after a bash command that a crash cut off"
                 if reason is None:
                     into.problems.append(f"{where}: {problem}")
                 else:
-                    into.notes.append(f"deliberate difference at {where}: {reason}")
+                    into.notes.append(f"{where}: {reason}")
 
 
 def _exchange_problem(want: dict[str, Any], got: dict[str, Any]) -> str | None:

@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# NOTE: the exit code and note of a command that a server crash cut off (killed with it).
+CRASH_EXIT_CODE = -9
+BASH_RECOVERED = (
+    "ohlocal restarted while this command was running; the command was killed with it and "
+    "its further output is lost."
+)
+
 # NOTE: the reference splits a command's output into BashOutput events of about 1 MiB per
 # stream (recordings/bash_endpoints.json, notes).
 CHUNK_LIMIT = 1024 * 1024
@@ -182,9 +189,6 @@ class BashService:
         except BackendError as exc:
             logger.warning("bash command failed command_id=%s error=%s", command.id, exc.message)
 
-    # GAP: a command still running when the server is killed goes on in the sandbox, but its
-    # later output is not collected and no final BashOutput is recorded; closing such commands
-    # at start-up would fix it (docs/compatibility.md, "Agent Server: bash, files, git").
     async def _run(
         self, runtime: SandboxRuntime, command: BashCommand, running: _Running
     ) -> list[BashOutput]:
@@ -276,6 +280,22 @@ class BashService:
                 await running.conn.send({"signal": signal.SIGKILL.value})
             except (BackendError, anyio.BrokenResourceError, anyio.ClosedResourceError):
                 pass
+
+    async def recover(self) -> None:
+        """At start-up: close the commands a crash cut off with a final BashOutput, so that a
+        client polling for their exit code gets one. The in-sandbox helper kills a command when
+        its connection to the server drops, so each of them ended with that crash."""
+        for store_key, command_id, order in await self._store.unfinished_commands():
+            event = BashOutput(
+                id=uuid.uuid4().hex,
+                timestamp=self._now(),
+                command_id=command_id,
+                order=order,
+                exit_code=CRASH_EXIT_CODE,
+                stderr=BASH_RECOVERED,
+            )
+            await self._record(store_key, event)
+            logger.warning("bash command closed after a restart command_id=%s", command_id)
 
     # ----- events -----
 

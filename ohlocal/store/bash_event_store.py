@@ -109,6 +109,18 @@ class BashEventStore:
         )
         return row is not None
 
+    async def unfinished_commands(self) -> list[tuple[str, str, int]]:
+        """(store key, command id, next output order) of every command with no final output:
+        no BashOutput of it carries an exit code."""
+        rows = await self._db.fetchall(
+            'SELECT c.sandbox_id, c.id, COALESCE(MAX(o."order") + 1, 0) AS next_order '
+            "FROM bash_event c LEFT JOIN bash_event o ON o.sandbox_id = c.sandbox_id "
+            "AND o.command_id = c.id AND o.kind = 'BashOutput' "
+            "WHERE c.kind = 'BashCommand' GROUP BY c.sandbox_id, c.id "
+            "HAVING SUM(json_extract(CAST(o.body AS TEXT), '$.exit_code') IS NOT NULL) = 0"
+        )
+        return [(row[0], row[1], int(row[2])) for row in rows]
+
     async def clear(self, sandbox_id: str) -> int:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
