@@ -20,7 +20,7 @@ from ohlocal.agent_server.conversation_scope import (
 from ohlocal.agent_server.dependencies import BASH
 from ohlocal.agent_server.prefix import AGENT_PREFIX
 from ohlocal.errors import InvalidInput
-from ohlocal.models.base import Success
+from ohlocal.models.base import Success, to_zone
 from ohlocal.models.bash import (
     BashCommand,
     BashError,
@@ -41,7 +41,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     """Naive timestamps are taken as UTC, the zone bash events are stamped in."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else to_zone(moment, UTC)
 
 
 class BashController(Controller):

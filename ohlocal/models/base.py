@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import msgspec
 
@@ -23,3 +23,14 @@ class Success(Model, kw_only=True):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def to_zone(moment: datetime, zone: tzinfo | None) -> datetime:
+    """`moment` in `zone` (None: the server's local zone). A time that falls outside years
+    1-9999 there (a client's filter bound such as 0001-01-01T00:00+01:00) is clamped to the
+    nearest time that exists, so it still bounds what it meant to."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        edge = datetime.min if moment.year < 5000 else datetime.max
+        return edge.replace(tzinfo=zone or moment.tzinfo)

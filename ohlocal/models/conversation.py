@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ohlocal.models.base import Model
+from ohlocal.models.base import Model, to_zone
 from ohlocal.models.content import Content
 from ohlocal.models.message import Role
 
@@ -236,4 +236,4 @@ Sort = Literal["asc", "desc"]
 
 def utc_iso(moment: datetime | None = None) -> str:
     """`created_at`/`updated_at` form: UTC with microseconds and a `Z` suffix."""
-    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return to_zone(moment or datetime.now(UTC), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

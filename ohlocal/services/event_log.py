@@ -16,6 +16,7 @@ import anyio
 
 from ohlocal.errors import ConversationNotFound
 from ohlocal.models.agent import redact_agent
+from ohlocal.models.base import to_zone
 from ohlocal.models.content import text_of
 from ohlocal.models.conversation import (
     ConversationExecutionStatus,
@@ -60,7 +61,7 @@ def sortable_timestamp(value: str) -> str:
     """`value` as server-local `YYYY-MM-DDTHH:MM:SS.ffffff`; zone-aware values are converted."""
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
+        moment = to_zone(moment, None).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from ohlocal.errors import EventNotFound
+from ohlocal.models.base import to_zone
 from ohlocal.models.conversation import EventSortOrder
 from ohlocal.models.event_page import EventPage
 from ohlocal.store.event_store import EventFilter
@@ -23,7 +24,7 @@ def local_timestamp(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
+        moment = to_zone(moment, None).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 

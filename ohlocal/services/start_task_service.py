@@ -22,6 +22,7 @@ from ohlocal.models.app_conversation import (
     AppConversationStartTaskSortOrder,
 )
 from ohlocal.models.app_conversation import AppConversationStartTaskStatus as Status
+from ohlocal.models.base import to_zone
 from ohlocal.models.sandbox import SandboxStatus
 from ohlocal.services.paging import next_page_id, page_offset
 
@@ -49,7 +50,7 @@ _encoder = msgspec.json.Encoder()
 
 def stored_time(moment: datetime | None = None) -> str:
     """The start-task time form: UTC without a zone, as the reference reads it back."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    moment = to_zone(moment or datetime.now(UTC), UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 

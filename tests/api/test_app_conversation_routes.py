@@ -286,3 +286,12 @@ def test_new_app_conversation_uses_the_users_llm_settings(app_client, scripted_l
         "/api/v1/app-conversations", params={"ids": task["app_conversation_id"]}
     ).json()
     assert conversation["llm_model"] == "openai/request-model"
+
+
+def test_search_with_a_time_bound_at_the_edge_of_the_calendar_is_not_an_error(app_client) -> None:
+    # Found by schemathesis: converting this bound to UTC falls before year 1.
+    response = app_client.get(
+        "/api/v1/app-conversations/search",
+        params={"updated_at__gte": "0001-01-01T00:02:00+00:04"},
+    )
+    assert response.status_code == 200
