@@ -97,6 +97,15 @@ def start_sandbox(base: str) -> tuple[str, str]:
     return urls["AGENT_SERVER"], sandbox["session_api_key"]
 
 
+def delete_sandboxes(base: str) -> None:
+    """Remove the check's sandboxes (containers outlive the server by design)."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for sandbox in client.get("/api/v1/sandboxes/search").json()["items"]:
+            client.delete(
+                f"/api/v1/sandboxes/{sandbox['id']}", params={"sandbox_id": sandbox["id"]}
+            )
+
+
 def check(condition: bool, what: str) -> None:
     print(("ok   " if condition else "FAIL ") + what, flush=True)
     if not condition:
@@ -111,6 +120,7 @@ def main() -> None:
     try:
         run_checks(base, llm_url)
     finally:
+        delete_sandboxes(base)
         server.terminate()
         llm_proc.terminate()
         server.wait(30)
