@@ -34,3 +34,11 @@ def to_zone(moment: datetime, zone: tzinfo | None) -> datetime:
     except OverflowError:
         edge = datetime.min if moment.year < 5000 else datetime.max
         return edge.replace(tzinfo=zone or moment.tzinfo)
+
+
+def sortable_local(moment: datetime) -> str:
+    """`moment` as the sortable server-local form event timestamps are stored and compared in
+    (`YYYY-MM-DDTHH:MM:SS.ffffff`, no zone); a zone-aware value is converted first."""
+    if moment.tzinfo is not None:
+        moment = to_zone(moment, None).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")

@@ -16,7 +16,7 @@ import anyio
 
 from ohlocal.errors import ConversationNotFound
 from ohlocal.models.agent import redact_agent
-from ohlocal.models.base import to_zone
+from ohlocal.models.base import sortable_local
 from ohlocal.models.content import text_of
 from ohlocal.models.conversation import (
     ConversationExecutionStatus,
@@ -59,10 +59,7 @@ _TRANSIENT = (StreamingDeltaEvent,)
 
 def sortable_timestamp(value: str) -> str:
     """`value` as server-local `YYYY-MM-DDTHH:MM:SS.ffffff`; zone-aware values are converted."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = to_zone(moment, None).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return sortable_local(datetime.fromisoformat(value))
 
 
 def conversation_key(conversation_id: UUID | str) -> str:

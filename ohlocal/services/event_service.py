@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from ohlocal.errors import EventNotFound
-from ohlocal.models.base import to_zone
+from ohlocal.models.base import sortable_local
 from ohlocal.models.conversation import EventSortOrder
 from ohlocal.models.event_page import EventPage
 from ohlocal.store.event_store import EventFilter
@@ -21,11 +21,7 @@ if TYPE_CHECKING:
 
 def local_timestamp(moment: datetime | None) -> str | None:
     """A filter bound as a sortable server-local time; zone-aware values are converted."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = to_zone(moment, None).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return None if moment is None else sortable_local(moment)
 
 
 def event_filter(

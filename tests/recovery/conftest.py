@@ -23,6 +23,17 @@ from ohlocal.replay.server import ServerProcess
 WAIT = 20.0
 
 
+def wait_for(predicate, what: str, timeout: float = WAIT) -> Any:
+    """Poll `predicate` until it returns something true, and return that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 @dataclass
 class Crashable:
     server: ServerProcess
@@ -58,13 +69,7 @@ class Crashable:
             params["page_id"] = body["next_page_id"]
 
     def wait_for(self, predicate, what: str) -> Any:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.01)
-        raise AssertionError(f"timed out waiting for {what}")
+        return wait_for(predicate, what)
 
     def containers(self) -> list[str]:
         """Ids of the Podman containers labelled with this sandbox's id."""

@@ -4,10 +4,6 @@ pending delivery arrives, in log order."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,36 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ohlocal.containers.base import run_root
-from ohlocal.containers.process_backend import PID_FILE
 from ohlocal.replay.server import ServerProcess
+from tests.recovery.conftest import wait_for
 from tests.support.app_conversations import bare_repository
 from tests.support.webhook_receiver import Receiver
 
 WAIT = 30.0
 TERMINAL = ("READY", "ERROR")
-
-
-def _wait(predicate, what: str, timeout: float = WAIT):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def home() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="ohl-crash-app-"))
-    yield path
-    for pid_file in run_root(path).glob(f"*/{PID_FILE}"):
-        try:
-            os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
@@ -65,14 +38,16 @@ def test_crash_during_start_task_finishes_or_fails_it(home: Path, server: Server
     with httpx.Client(base_url=server.url, timeout=30) as client:
         body = {"selected_repository": str(repo), "selected_branch": "main"}
         task_id = client.post("/api/v1/app-conversations", json=body).json()["id"]
-        _wait(lambda: _task(client, task_id)["status"] == "RUNNING_SETUP_SCRIPT", "the setup")
+        wait_for(lambda: _task(client, task_id)["status"] == "RUNNING_SETUP_SCRIPT", "the setup")
         sandboxes = client.get("/api/v1/sandboxes/search").json()["items"]
 
     server.kill()
     server.start()
     with httpx.Client(base_url=server.url, timeout=30) as client:
-        task = _wait(
-            lambda: (t := _task(client, task_id))["status"] in TERMINAL and t, "the task to end"
+        task = wait_for(
+            lambda: (t := _task(client, task_id))["status"] in TERMINAL and t,
+            "the task to end",
+            WAIT,
         )
         if task["status"] == "ERROR":
             assert task["detail"], task
